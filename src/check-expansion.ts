@@ -1,0 +1,55 @@
+import type { ByteString } from './bytes.js';
+import { expand, ExpansionError } from './expand/index.js';
+import type { ExpansionContext } from './expand/context.js';
+import { configError, dataError } from './errors.js';
+
+/**
+ * Exim's checkexpand(): expand an option, fail the delivery when that fails, and
+ * refuse non-printing characters — in header options a newline is allowed only
+ * when it folds (followed by space or tab); in paths nothing non-printing is.
+ */
+export type CheckKind = 'header' | 'text' | 'path';
+
+export interface Checked {
+  value: ByteString;
+  tainted: boolean;
+}
+
+export function checkExpand(template: ByteString, kind: CheckKind, ctx: ExpansionContext, allow8bit = false): Checked {
+  let result;
+  try {
+    result = expand(template, ctx);
+  } catch (err) {
+    if (err instanceof ExpansionError) {
+      throw configError(`Expansion of "${printable(template)}" failed: ${err.message}`);
+    }
+    throw err;
+  }
+  if (kind !== 'text') {
+    const bad = firstNonPrinting(result.value, kind === 'header', allow8bit);
+    if (bad !== undefined) {
+      throw dataError(`Expansion of "${printable(template)}" contains non-printing character ${bad}`);
+    }
+  }
+  return result;
+}
+
+/** The code of the first non-printing byte (tab counts as printing), or undefined. */
+export function firstNonPrinting(value: ByteString, folding: boolean, allow8bit: boolean): number | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 0x09) continue;
+    if (allow8bit && c >= 0x80) continue;
+    if (folding && c === 0x0a && (value[i + 1] === ' ' || value[i + 1] === '\t')) continue;
+    return c;
+  }
+  return undefined;
+}
+
+/** A template as Exim shows it in messages: non-printing bytes escaped. */
+export function printable(s: ByteString): string {
+  return s.replace(/[^\x20-\x7e]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}

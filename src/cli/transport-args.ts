@@ -1,0 +1,207 @@
+import yargs, { type Argv } from 'yargs';
+import { fromText, type ByteString } from '../bytes.js';
+import { configError, usageError } from '../errors.js';
+import { readConfigFile, type ConfigSetting } from '../options/config-file.js';
+import { DEFAULT_OPTIONS, TRANSPORT_OPTIONS, type TransportOptions } from '../options/transport-options.js';
+import { parseBool, parseInteger, parseOctal, parseSize } from '../options/values.js';
+import { RULE_NAMES, type RuleName } from '../rules/rule.js';
+import { parseScheduleBound } from '../rules/schedule-parse.js';
+import type { Settings } from '../settings.js';
+import { resolveEnvelope } from './context-options.js';
+
+const dashed = (name: string) => name.replace(/_/g, '-');
+
+const USAGE = "$0 [OPTIONS] < message\n\nAnswer the message on standard input as Exim's autoreply transport would.";
+
+/** Which command's line is parsed: they share the transport's options. */
+export interface ParseMode {
+  /** Option values to start from (autoreply vacation). */
+  base?: Record<string, string>;
+  usage?: string;
+  /** Extra options of the command (check --message). */
+  extend?: (y: Argv) => Argv;
+}
+
+/** The transport's command line: Exim's options, the context options, the safety switches. */
+export function transportParser(args: string[], usage = USAGE): Argv {
+  let y = yargs(args)
+    .scriptName('autoreply')
+    .usage(usage)
+    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': true, 'duplicate-arguments-array': false })
+    .strict()
+    .exitProcess(false)
+    .help()
+    .version()
+    .wrap(100)
+    .fail((msg, err) => {
+      throw err ?? usageError(msg);
+    });
+  for (const [name, def] of Object.entries(TRANSPORT_OPTIONS)) {
+    y = y.option(dashed(name), {
+      type: 'string',
+      group: 'Exim transport options:',
+      describe: def.kind === 'bool' ? `${def.help} (yes/no)` : def.help,
+      ...(name.includes('_') ? { alias: name } : {}),
+    });
+  }
+  y = y
+    .option('config', { type: 'string', describe: 'read transport options from FILE (Exim "name = value" lines)', group: 'Context:' })
+    .option('sender', { type: 'string', describe: 'envelope sender (default $SENDER, the From_ line, Return-Path)', group: 'Context:' })
+    .option('recipient', { type: 'string', describe: 'whose mailbox this is (default $RECIPIENT, $LOCAL_PART@$DOMAIN)', group: 'Context:' })
+    .option('home', { type: 'string', describe: '$home (default $HOME)', group: 'Context:' })
+    .option('primary-hostname', { type: 'string', describe: '$primary_hostname (default: the host name)', group: 'Context:' })
+    .option('qualify-domain', { type: 'string', describe: '$qualify_domain (default $QUALIFY_DOMAIN, else the host name)', group: 'Context:' })
+    .option('sendmail', { type: 'string', describe: 'submission program, run as PATH -t -oem -oi -f <>', group: 'Context:' })
+    .option('exim-strict', { type: 'boolean', describe: 'behave exactly as Exim 4.96: no safety rules, no MIME help', group: 'Context:' })
+    .option('dry-run', { type: 'boolean', describe: 'print the reply and the decision; send and record nothing', group: 'Context:' })
+    .option('json', { type: 'boolean', describe: 'with --dry-run: print one JSON object', group: 'Context:' })
+    .option('verbose', { type: 'boolean', describe: 'trace the decision on stderr', group: 'Context:' })
+    .option('alias', { type: 'string', array: true, describe: 'another address of the recipient (repeatable)', group: 'Safety rules:' })
+    .option('x-loop', { type: 'string', describe: 'refuse messages with X-Loop: ADDR and add it to replies', group: 'Safety rules:' })
+    .option('max-recipients', { type: 'number', describe: 'refuse when the reply would go to more addresses (default 5)', group: 'Safety rules:' })
+    .option('start', { type: 'string', describe: 'answer only from this date or date-time on', group: 'Safety rules:' })
+    .option('end', { type: 'string', describe: 'answer only up to this date or date-time', group: 'Safety rules:' })
+    .option('authserv-id', { type: 'string', describe: 'our MTA\'s Authentication-Results id (auth-fail rule)', group: 'Safety rules:' })
+    .option('max-replies-per-hour', { type: 'number', describe: 'circuit breaker across all senders (default 100, 0 = none)', group: 'Safety rules:' });
+  for (const rule of RULE_NAMES) {
+    y = y.option(`allow-${rule}`, { type: 'boolean', describe: `do not apply the ${rule} rule`, group: 'Safety rules:' });
+  }
+  return y;
+}
+
+export type Parsed = Record<string, unknown>;
+
+/** Defaults that `autoreply vacation` starts from (Exim filter `vacation`). */
+export const VACATION_DEFAULTS: Record<string, string> = {
+  subject: 'On vacation',
+  file: '$home/.vacation.msg',
+  file_expand: 'true',
+  log: '$home/.vacation.log',
+  once: '$home/.vacation',
+  once_repeat: '7d',
+  to: '$reply_address',
+};
+
+/** Parse the command line into the settings of one run. */
+export async function parseTransportArgs(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  mode: ParseMode = {},
+): Promise<{ settings: Settings; parsed: Parsed } | 'exit'> {
+  let helped = false;
+  const parser = (mode.extend ?? ((y: Argv) => y))(transportParser(args, mode.usage));
+  const parsed = (await parser.parseAsync(args, {}, (_err, _argv, out) => {
+    if (out) {
+      helped = true;
+      process.stdout.write(out + '\n');
+    }
+  })) as Parsed;
+  if (helped) return 'exit';
+  const base = mode.base ?? {};
+  if ((parsed._ as unknown[]).length > 0) throw usageError(`unexpected argument: ${String((parsed._ as unknown[])[0])}`);
+
+  // base defaults, then the config file, then flags
+  const raw: Record<string, ByteString | undefined> = { ...base };
+  if (typeof parsed.config === 'string') {
+    for (const s of readConfigFile(parsed.config)) applySetting(raw, s, parsed.config);
+  }
+  for (const name of Object.keys(TRANSPORT_OPTIONS)) {
+    const v = parsed[dashed(name)];
+    if (v === false) raw[name] = 'false';
+    else if (typeof v === 'string') raw[name] = fromText(v);
+  }
+  const options = toOptions(raw);
+
+  const { envelope, senderKnown } = resolveEnvelope(
+    {
+      ...(typeof parsed.sender === 'string' ? { sender: parsed.sender } : {}),
+      ...(typeof parsed.recipient === 'string' ? { recipient: parsed.recipient } : {}),
+      ...(typeof parsed.home === 'string' ? { home: parsed.home } : {}),
+      ...(typeof parsed['primary-hostname'] === 'string' ? { primaryHostname: parsed['primary-hostname'] } : {}),
+      ...(typeof parsed['qualify-domain'] === 'string' ? { qualifyDomain: parsed['qualify-domain'] } : {}),
+    },
+    env,
+  );
+
+  const allowed = new Set<RuleName>(RULE_NAMES.filter((r) => parsed[`allow-${r}`] === true));
+  const num = (name: string, dflt: number) => {
+    const v = parsed[name];
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw usageError(`--${name} takes a whole number`);
+    return v;
+  };
+  const date = (name: 'start' | 'end') => {
+    const v = parsed[name];
+    if (typeof v !== 'string') return undefined;
+    return parseScheduleBound(v, name);
+  };
+  const start = date('start');
+  const end = date('end');
+  const settings: Settings = {
+    options,
+    envelope,
+    senderKnown,
+    sendmail: typeof parsed.sendmail === 'string' ? parsed.sendmail : '/usr/sbin/sendmail',
+    eximStrict: parsed['exim-strict'] === true,
+    dryRun: parsed['dry-run'] === true,
+    json: parsed.json === true,
+    verbose: parsed.verbose === true,
+    aliases: ((parsed.alias as string[] | undefined) ?? []).map(fromText),
+    rules: {
+      ...(typeof parsed['x-loop'] === 'string' ? { xLoop: fromText(parsed['x-loop']) } : {}),
+      ...(typeof parsed['authserv-id'] === 'string' ? { authservId: fromText(parsed['authserv-id']) } : {}),
+      ...(start ? { start } : {}),
+      ...(end ? { end } : {}),
+      maxRecipients: num('max-recipients', 5),
+      maxRepliesPerHour: num('max-replies-per-hour', 100),
+    },
+    allowed,
+  };
+  return { settings, parsed };
+}
+
+function applySetting(raw: Record<string, ByteString | undefined>, s: ConfigSetting, file: string): void {
+  if (!(s.name in TRANSPORT_OPTIONS)) throw configError(`${file} line ${s.line}: unknown option "${s.name}"`);
+  raw[s.name] = s.value ?? 'true';
+}
+
+/** Typed transport options from their text, with a clear error for a bad value. */
+export function toOptions(raw: Record<string, ByteString | undefined>): TransportOptions {
+  const options: TransportOptions = { ...DEFAULT_OPTIONS };
+  const o = options as unknown as Record<string, unknown>;
+  for (const [name, text] of Object.entries(raw)) {
+    if (text === undefined) continue;
+    const def = TRANSPORT_OPTIONS[name as keyof TransportOptions];
+    const bad = (what: string) => configError(`option ${name}: "${text}" is not ${what}`);
+    switch (def.kind) {
+      case 'string':
+        o[name] = text;
+        break;
+      case 'bool': {
+        const b = parseBool(text);
+        if (b === undefined) throw bad('true/false/yes/no');
+        o[name] = b;
+        break;
+      }
+      case 'size': {
+        const n = parseSize(text);
+        if (n === undefined) throw bad('a size (100K, 1M or bytes)');
+        o[name] = n;
+        break;
+      }
+      case 'octal': {
+        const n = parseOctal(text);
+        if (n === undefined) throw bad('an octal mode such as 0600');
+        o[name] = n;
+        break;
+      }
+      case 'int': {
+        const n = parseInteger(text);
+        if (n === undefined) throw bad('a whole number');
+        o[name] = n;
+        break;
+      }
+    }
+  }
+  return options;
+}

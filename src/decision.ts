@@ -1,0 +1,29 @@
+import type { ByteString } from './bytes.js';
+import type { RuleHit } from './rules/rule.js';
+
+/** Why no reply went out, when none did. */
+export type SkipReason =
+  | { kind: 'never_mail' }
+  | { kind: 'no-recipients' }
+  | { kind: 'rule'; hit: RuleHit; others: RuleHit[] }
+  | { kind: 'once'; key: string; lastReply: number };
+
+/** What the transport decided for one incoming message. */
+export type Decision =
+  | { action: 'send'; recipients: ByteString[]; reply: ByteString }
+  | { action: 'skip'; why: SkipReason; recipients: ByteString[] };
+
+/** One line describing a decision, for --verbose, --dry-run and the log. */
+export function describeDecision(d: Decision): string {
+  if (d.action === 'send') return `reply to ${d.recipients.join(', ') || '(no recipients)'}`;
+  switch (d.why.kind) {
+    case 'never_mail':
+      return 'no reply: every recipient removed by never_mail';
+    case 'no-recipients':
+      return 'no reply: the reply has no recipients';
+    case 'rule':
+      return `no reply: ${d.why.hit.rule}: ${d.why.hit.reason}`;
+    case 'once':
+      return `no reply: previously sent to ${d.why.key} at ${new Date(d.why.lastReply).toISOString()}`;
+  }
+}

@@ -1,0 +1,32 @@
+import { format } from 'date-fns/format';
+import type { ByteString } from '../bytes.js';
+import type { ReplyFields } from '../reply/reply.js';
+
+/**
+ * Records of the `log` file, in Exim's format: a `YYYY-MM-DD HH:MM:SS` line, then
+ * indented lines. Continuation lines of folded values are written as they are,
+ * not indented, as Exim does.
+ */
+
+const stamp = (now: Date) => format(now, 'yyyy-MM-dd HH:mm:ss');
+
+export function sentRecord(now: Date, f: ReplyFields): ByteString {
+  let out = `${stamp(now)}\n`;
+  if (f.from !== undefined) out += `  From: ${f.from}\n`;
+  if (f.to !== undefined) out += `  To: ${f.to}\n`;
+  if (f.cc !== undefined) out += `  Cc: ${f.cc}\n`;
+  if (f.bcc !== undefined) out += `  Bcc: ${f.bcc}\n`;
+  if (f.subject !== undefined) out += `  Subject: ${f.subject}\n`;
+  if (f.headers !== undefined) out += `  ${f.headers}\n`;
+  return out;
+}
+
+/** Suppressed by the once database; Exim cuts the address at 200 characters. */
+export function previouslySentRecord(now: Date, to: ByteString): ByteString {
+  return `${stamp(now)}\n  previously sent to ${to.slice(0, 200)}\n`;
+}
+
+/** Refused by a safety rule (not in Exim: its transport has no such rules). */
+export function notSentRecord(now: Date, to: ByteString, rule: string): ByteString {
+  return `${stamp(now)}\n  not sent to ${to.slice(0, 200)}: ${rule}\n`;
+}

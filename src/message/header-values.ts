@@ -1,0 +1,69 @@
+import libmime from 'libmime';
+import { fromText, type ByteString } from '../bytes.js';
+import type { HeaderForm } from '../expand/context.js';
+import { findHeaders, type IncomingMessage } from './message.js';
+
+/**
+ * Header values the way Exim's expander reads them (expand.c find_header):
+ * raw values are concatenated untouched; trimmed values are joined with ",\n" for
+ * address headers and "\n" for any other, then RFC 2047 words are decoded.
+ */
+
+/** Headers Exim types as address lists (receive.c), Resent- forms included. */
+const ADDRESS_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'reply-to', 'sender']);
+
+function isAddressHeader(name: string): boolean {
+  const lc = name.toLowerCase();
+  return ADDRESS_HEADERS.has(lc.startsWith('resent-') ? lc.slice(7) : lc);
+}
+
+/** Exim's isspace(): space, \t, \n, \v, \f, \r. */
+const trim = (s: ByteString) => s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+
+/** The value of a header in one of Exim's three forms, or undefined when absent. */
+export function headerValue(msg: IncomingMessage, name: string, form: HeaderForm): ByteString | undefined {
+  const fields = findHeaders(msg, name);
+  if (fields.length === 0) return undefined;
+  if (form === 'raw') return fields.map((f) => f.raw).join('');
+  const joiner = isAddressHeader(name) ? ',\n' : '\n';
+  const joined = fields.map((f) => trim(f.raw)).join(joiner);
+  return decodeEncodedWords(joined, form === 'decoded');
+}
+
+const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
+const ADJACENT_WORDS = /(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)[ \t\n\r]+(?==\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)/g;
+
+/**
+ * RFC 2047 decoding. With `toUtf8`, each word is converted from its charset to
+ * UTF-8 (Exim's `$h_`); without, the decoded bytes are kept as they are (`$bh_`).
+ * Whitespace between adjacent encoded words is dropped, as RFC 2047 requires.
+ */
+export function decodeEncodedWords(value: ByteString, toUtf8: boolean): ByteString {
+  if (!value.includes('=?')) return value;
+  return value.replace(ADJACENT_WORDS, '$1').replace(ENCODED_WORD, (word, charset: string, enc: string, text: string) => {
+    try {
+      if (toUtf8) return fromText(libmime.decodeWord(charset, enc, text));
+      return wordBytes(enc, text);
+    } catch {
+      return word;
+    }
+  });
+}
+
+function wordBytes(enc: string, text: string): ByteString {
+  if (enc.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('latin1');
+  return text
+    .replace(/_/g, ' ')
+    .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/**
+ * `$reply_address`: Reply-To, or From when Reply-To is missing or empty; raw,
+ * trimmed, newlines turned into spaces (expand.c vtype_reply).
+ */
+export function replyAddress(msg: IncomingMessage): ByteString {
+  let value = headerValue(msg, 'reply-to', 'raw');
+  if (value === undefined || trim(value) === '') value = headerValue(msg, 'from', 'raw');
+  if (value === undefined) return '';
+  return trim(value.replace(/\n/g, ' '));
+}

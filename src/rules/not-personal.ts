@@ -1,0 +1,33 @@
+import type { ByteString } from '../bytes.js';
+import { allHeaderAddresses, sameAddress, splitAddress } from '../message/addresses.js';
+import type { Rule } from './rule.js';
+import { short } from './util.js';
+
+const DIRECT = ['To', 'Cc', 'Resent-To', 'Resent-Cc'] as const;
+
+/**
+ * A message that does not name us in To or Cc reached us by Bcc, a list or an
+ * alias expansion: the sender did not write to us personally (Exim's `personal`
+ * test). Only judged when the recipient is known. `alice+tag@` counts as `alice@`
+ * when the recipient is given without the tag.
+ */
+export const notPersonal: Rule = {
+  name: 'not-personal',
+  check({ message, recipient, aliases }) {
+    if (!recipient) return undefined;
+    const ours = [recipient, ...aliases].filter((a) => a !== '');
+    const named = allHeaderAddresses(message, DIRECT);
+    if (named.some((a) => ours.some((o) => matches(o, a)))) return undefined;
+    return aliases.length > 0
+      ? `neither ${short(recipient, 80)} nor an alias is in To/Cc`
+      : `${short(recipient, 80)} not in To/Cc`;
+  },
+};
+
+function matches(ours: ByteString, named: ByteString): boolean {
+  if (sameAddress(ours, named)) return true;
+  const n = splitAddress(named);
+  const plus = n.local.indexOf('+');
+  if (plus <= 0) return false;
+  return sameAddress(ours, `${n.local.slice(0, plus)}@${n.domain}`);
+}

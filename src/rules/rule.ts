@@ -1,0 +1,60 @@
+import type { ByteString } from '../bytes.js';
+import type { IncomingMessage } from '../message/message.js';
+
+/** Everything a safety rule may look at. Rules are pure: no I/O, no clock of their own. */
+export interface RuleInput {
+  message: IncomingMessage;
+  /** Envelope sender of the incoming message ('' for a bounce). */
+  sender: ByteString;
+  /** Whose mailbox this is (bare address), when known. */
+  recipient?: ByteString;
+  /** Other addresses of the recipient (`--alias`, repeatable). */
+  aliases: ByteString[];
+  /** Bare addresses the reply would go to (to, cc and bcc after expansion). */
+  replyRecipients: ByteString[];
+  /** Settings of the rules (`--x-loop`, `--max-recipients`, `--start`/`--end`, ...). */
+  settings: RuleSettings;
+  /** Now, ms since the epoch. */
+  now: number;
+  /** Replies recorded by this once database in the last hour (for `rate`), when known. */
+  repliesLastHour?: number;
+}
+
+export interface RuleSettings {
+  xLoop?: ByteString;
+  maxRecipients: number;
+  start?: Date;
+  end?: Date;
+  authservId?: ByteString;
+  maxRepliesPerHour: number;
+}
+
+/** A rule that holds says why, in a few words for the log and --verbose. */
+export interface RuleHit {
+  rule: RuleName;
+  reason: string;
+}
+
+/** One named safety rule; `check` returns a reason when the message must not be answered. */
+export interface Rule {
+  name: RuleName;
+  check(input: RuleInput): string | undefined;
+}
+
+export const RULE_NAMES = [
+  'bounce',
+  'auto-submitted',
+  'list',
+  'bulk',
+  'daemon',
+  'self',
+  'not-personal',
+  'loop',
+  'spam',
+  'too-many-recipients',
+  'schedule',
+  'auth-fail',
+  'rate',
+] as const;
+
+export type RuleName = (typeof RULE_NAMES)[number];

@@ -1,0 +1,92 @@
+import t from 'tap';
+import { Readable } from 'node:stream';
+import { MessageReader, MAX_HEADER_BLOCK, parseMessage, readMessage } from '../../src/message/reader.js';
+import { AutoreplyError } from '../../src/errors.js';
+
+t.test('an mbox From line and the pipe\'s trailing empty line are stripped', async (t) => {
+  const m = parseMessage('From alice@remote.example Sat Nov 21 04:36:29 2026\nSubject: hi\n\nline one\nline two\n\n');
+  t.equal(m.mboxSender, 'alice@remote.example');
+  t.equal(m.headerBlock, 'Subject: hi\n');
+  t.equal(m.bodyKept, 'line one\nline two\n');
+  t.equal(m.bodySize, 18);
+  t.equal(m.bodyLineCount, 2);
+});
+
+t.test('without a From line nothing is stripped from the end', async (t) => {
+  const m = parseMessage('Subject: hi\n\nbody\n\n');
+  t.equal(m.mboxSender, undefined);
+  t.equal(m.bodyKept, 'body\n\n');
+  t.equal(m.bodySize, 6);
+});
+
+t.test('MAILER-DAEMON in the From line is the empty sender', async (t) => {
+  t.equal(parseMessage('From MAILER-DAEMON Sat Nov 21 04:36:29 2026\nSubject: x\n\n\n').mboxSender, '');
+});
+
+t.test('CRLF becomes LF, also when CR and LF arrive in different chunks', async (t) => {
+  const r = new MessageReader({ keepBody: 1000 });
+  for (const piece of ['Subject: a\r', '\nTo: b@c\r\n\r', '\nbody\r', '\n']) r.push(Buffer.from(piece));
+  const m = r.finish();
+  t.equal(m.headerBlock, 'Subject: a\nTo: b@c\n');
+  t.equal(m.bodyKept, 'body\n');
+  t.same(
+    m.headers.map((h) => h.name),
+    ['Subject', 'To'],
+  );
+});
+
+t.test('a lone CR is kept', async (t) => {
+  t.equal(parseMessage('Subject: a\n\nx\ry\n').bodyKept, 'x\ry\n');
+});
+
+t.test('folded headers stay one field with the raw continuation', async (t) => {
+  const m = parseMessage('Subject: one\n two\nTo: x@y\n\n');
+  t.same(m.headers[0], { name: 'Subject', raw: ' one\n two\n' });
+});
+
+t.test('a message with no body separator is all headers', async (t) => {
+  const m = parseMessage('Subject: only\nTo: x@y');
+  t.equal(m.headers.length, 2);
+  t.equal(m.bodySize, 0);
+});
+
+t.test('a line that is not a header starts the body, as in Exim', async (t) => {
+  const m = parseMessage('Subject: x\nthis is not a header\nmore\n');
+  t.equal(m.headers.length, 1);
+  t.equal(m.bodyKept, 'this is not a header\nmore\n');
+});
+
+t.test('NUL bytes and invalid UTF-8 pass through as bytes', async (t) => {
+  const m = parseMessage(Buffer.from([...Buffer.from('Subject: \xff\x00x\n\n', 'latin1'), 0, 0xc3, 0x28, 0x0a]));
+  t.equal(m.headers[0]!.raw, ' \xff\x00x\n');
+  t.equal(m.bodySize, 4);
+});
+
+t.test('only the first keepBody bytes are kept, the rest is counted', async (t) => {
+  const body = 'x'.repeat(10_000) + '\n';
+  const m = parseMessage('Subject: big\n\n' + body, 100);
+  t.equal(m.bodyKept.length, 100);
+  t.equal(m.bodySize, body.length);
+  t.equal(m.bodyTail.length, 500);
+  t.ok(m.bodyTail.endsWith('x\n'));
+});
+
+t.test('a header block over the cap is refused with exit 65, after draining the input', async (t) => {
+  const huge = 'X-Huge: ' + 'a'.repeat(MAX_HEADER_BLOCK + 10) + '\n\nbody\n';
+  const chunks = [];
+  for (let i = 0; i < huge.length; i += 65536) chunks.push(Buffer.from(huge.slice(i, i + 65536)));
+  const stream = Readable.from(chunks);
+  const err = await readMessage(stream, 1000).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof AutoreplyError && err.exitCode === 65, 'exit 65');
+  t.match((err as Error).message, /header block is larger than/);
+  t.equal(stream.readableEnded, true, 'all input was read');
+});
+
+t.test('an empty input is an empty message', async (t) => {
+  const m = parseMessage('');
+  t.equal(m.headers.length, 0);
+  t.equal(m.bodySize, 0);
+});
