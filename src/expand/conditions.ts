@@ -62,7 +62,7 @@ export function evalCondition(ex: Expander, skipping: boolean): boolean {
 
 /** identify_operator(): a word, or a run of symbols such as `<=`. */
 function readConditionName(ex: Expander): string {
-  if (isAlpha(ex.ch)) return ex.readName('_');
+  if (isAlpha(ex.cur())) return ex.readName('_');
   const start = ex.pos;
   while (ex.pos < ex.src.length && '<=>'.includes(ex.src[ex.pos] as string)) ex.pos++;
   return ex.src.slice(start, ex.pos);
@@ -137,7 +137,7 @@ function twoArg(ex: Expander, name: string, a: Expanded, b: Expanded): boolean {
 
 /** `def:name` (variable non-empty) or `def:h_name:` (header present). */
 function defCondition(ex: Expander, skipping: boolean): boolean {
-  if (ex.ch !== ':') throw new ExpansionError('":" expected after "def"');
+  if (ex.cur() !== ':') throw new ExpansionError('":" expected after "def"');
   ex.pos++;
   const name = ex.readName('_');
   const form = headerForm(name);

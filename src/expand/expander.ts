@@ -1,6 +1,6 @@
 import type { ExpansionContext, Expanded, HeaderForm } from './context.js';
 import { isAlnum, isAlpha, isDigit, isGraph, isSpace } from './chars.js';
-import { ExpansionError, curlyError } from './errors.js';
+import { ExpansionError } from './errors.js';
 import { interpretEscape } from './escapes.js';
 import { Out, EMPTY } from './out.js';
 
@@ -35,7 +35,7 @@ export class Expander {
     readonly registry: Registry,
   ) {}
 
-  get ch(): string | undefined {
+  cur(): string | undefined {
     return this.src[this.pos];
   }
 
@@ -272,6 +272,14 @@ export class Expander {
     return Number(this.src.slice(start, this.pos));
   }
 
+  /** Expands another (untainted) template with the same context, captures and `$value`. */
+  reexpand(template: string): Expanded {
+    const sub = new Expander(template, this.ctx, this.registry);
+    sub.captures = this.captures;
+    sub.lookupValue = this.lookupValue;
+    return sub.expand(false, false);
+  }
+
   capture(n: number): Expanded {
     return this.captures[n] ?? EMPTY;
   }
@@ -296,5 +304,3 @@ export function headerForm(name: string): HeaderForm | 'list' | undefined {
 function unsupportedVariable(name: string): ExpansionError {
   return new ExpansionError(`unsupported header variable "$${name}" (autoreply does not provide $lh_)`);
 }
-
-export { curlyError };

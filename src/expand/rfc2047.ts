@@ -9,7 +9,9 @@ import { ExpansionError } from './errors.js';
 export function encodeRfc2047(s: string, charset = 'UTF-8'): string {
   const head = `=?${charset}?Q?`;
   let out = head;
-  let lineOff = 0;
+  // Exim starts counting after the first word's "=?UTF-8?Q?", but later words
+  // count theirs: the first word holds about ten more characters.
+  let lineOff = head.length;
   let coded = false;
   let firstByte = false;
   for (const c of s) {
@@ -79,13 +81,16 @@ function decodeWord(enc: string, text: string): Buffer {
   return Buffer.from(bytes);
 }
 
-/** Charset bytes to UTF-8 bytes (a byte string); unknown charsets pass through. */
+/** Charset bytes to UTF-8 bytes (a byte string); an unknown charset fails as iconv does. */
 function convert(bytes: Buffer, charset: string): string {
   const cs = charset.replace(/\*.*$/, ''); // RFC 2231 language suffix
+  let decoder: InstanceType<typeof TextDecoder>;
   try {
-    const text = new TextDecoder(cs).decode(bytes);
-    return Buffer.from(text, 'utf8').toString('latin1');
+    decoder = new TextDecoder(cs);
   } catch {
-    return bytes.toString('latin1');
+    throw new ExpansionError(
+      `iconv_open("UTF-8", "${charset}") failed: Invalid argument (maybe unsupported conversion)`,
+    );
   }
+  return Buffer.from(decoder.decode(bytes), 'utf8').toString('latin1');
 }

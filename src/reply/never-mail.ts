@@ -1,5 +1,5 @@
 import type { ByteString } from '../bytes.js';
-import { extractAddress, matchAddressList } from '../expand/address.js';
+import { findAddressEnd, matchAddressList, parseAddress } from '../expand/address.js';
 import type { ReplyFields } from './reply.js';
 
 /**
@@ -26,10 +26,10 @@ function editList(list: ByteString, neverMail: ByteString): ByteString | undefin
   let pos = 0;
   while (pos < s.length) {
     const end = findAddressEnd(s, pos);
-    const address = extractAddress(s.slice(pos, end));
-    if (address === undefined) break; // a syntax error: leave the rest alone
+    const parsed = parseAddress(s.slice(pos, end));
+    if ('error' in parsed) break; // a syntax error: leave the rest alone, as Exim does
     let next = end < s.length && s[end] === ',' ? end + 1 : end;
-    if (address !== '' && matchAddressList(address, neverMail)) {
+    if (matchAddressList(parsed.address, neverMail)) {
       s = s.slice(0, pos) + s.slice(next);
       next = pos;
     }
@@ -37,22 +37,4 @@ function editList(list: ByteString, neverMail: ByteString): ByteString | undefin
   }
   s = s.replace(/[\s,]+$/, '');
   return /^\s*$/.test(s) ? undefined : s;
-}
-
-/** Where the address starting at `from` ends: the next comma outside quotes, comments and <>. */
-export function findAddressEnd(s: ByteString, from: number): number {
-  let depth = 0; // comment nesting
-  let angle = false;
-  for (let i = from; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\') i++;
-    else if (c === '"' && depth === 0) {
-      for (i++; i < s.length && s[i] !== '"'; i++) if (s[i] === '\\') i++;
-    } else if (c === '(') depth++;
-    else if (c === ')' && depth > 0) depth--;
-    else if (depth === 0 && c === '<') angle = true;
-    else if (depth === 0 && c === '>') angle = false;
-    else if (depth === 0 && !angle && c === ',') return i;
-  }
-  return s.length;
 }

@@ -1,0 +1,669 @@
+/**
+ * The once database on LMDB (SPEC 6).
+ *
+ * Files, for `once = /var/spool/autoreply/bob`:
+ *   /var/spool/autoreply/bob        the LMDB data file
+ *   /var/spool/autoreply/bob-lock   LMDB's own lock file
+ *   /var/spool/autoreply/bob.lock   our flock(2) lock file (see below)
+ * All three are created with `mode` (exactly, whatever the umask).
+ *
+ * Exclusivity. lmdb-js bundles an LMDB whose mdb_env_close() still destroys the
+ * shared robust mutexes in the lock file when it believes it is the last user
+ * (the code removed upstream in LMDB 0.9.32, ITS#10095). With many short-lived
+ * processes opening and closing one environment — exactly an MTA delivering a
+ * burst — a closing process can take LMDB's exclusive fcntl lock in the instant
+ * a newcomer has not yet got its shared one, destroy the write mutex, and leave
+ * the newcomer (and the next one, which re-initialises it) running "exclusive"
+ * write transactions side by side; lmdb-js also ignores the error code of
+ * mdb_txn_begin, so it shows as two processes in the same write transaction
+ * number, or as "No transaction to renew". Our own prototypes reproduced both.
+ * So we never rely on LMDB's cross-process locking: every use of the database
+ * (open, check, record, close) runs while this process holds an exclusive
+ * flock(2) on `PATH.lock`. At most one autoreply process has the environment
+ * open at any moment; it is therefore always LMDB's "first opener" and
+ * (re)initialises the lock region itself. The flock is released by the kernel
+ * if the process dies. See flock.ts for how Node takes it.
+ *
+ * Layout (one LMDB database, binary keys, JSON values):
+ *   0x00 'format'     {"program":"autoreply","format":1}   — our marker
+ *   0x00 'stats'      {"entries":N,"bytes":B}              — for once_file_size
+ *   0x00 'rate'       {"<10s bucket>":count,...}            — recent replies, last ~61 min
+ *   0x01 ID           {"t":ms,"c":count,"n"?:note,"k"?:key} — one entry per key
+ *   0x02 T(8, BE) ID  1                                     — index by last reply time
+ * ID is 0x00 + the key's bytes, or 0x01 + SHA-256 of them for keys over 1000
+ * bytes (LMDB keys are limited to ~2 KB); then the full key is kept in "k".
+ *
+ * once_file_size: each entry is charged what it costs in Exim's own cache file
+ * (a time_t of 8 bytes, the key, a NUL: key bytes + 9), so the same figure keeps
+ * about as many entries as Exim keeps. When the total goes over the cap, the
+ * entries with the oldest last reply are dropped first (never the one just
+ * recorded). The LMDB file itself is larger than that figure (B-tree pages and
+ * the time index: roughly 3-5 times) and never shrinks; freed pages are reused.
+ */
+import { lstatSync, statSync, accessSync, constants, chmodSync, closeSync, openSync, fstatSync, readSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { RootDatabase } from 'lmdb';
+import { tempError, AutoreplyError } from '../errors.js';
+import { lockFile, LockError, describeErrno, type HeldLock } from './flock.js';
+import type { OnceCheck, OnceDecision, OnceRecord, OnceStore } from './store.js';
+
+/** One entry as the management commands see it. */
+export interface OnceEntry extends OnceRecord {
+  key: string;
+}
+
+export interface OnceStoreOptions {
+  /** How long to wait for the lock before giving up (exit 75). Default 20 s, or $AUTOREPLY_ONCE_LOCK_TIMEOUT seconds. */
+  lockTimeoutMs?: number;
+}
+
+export interface ImportResult {
+  added: number;
+  updated: number;
+  skipped: number;
+}
+
+const META_FORMAT = Buffer.from('\x00format', 'latin1');
+const META_STATS = Buffer.from('\x00stats', 'latin1');
+const META_RATE = Buffer.from('\x00rate', 'latin1');
+const REC = 0x01;
+const IDX = 0x02;
+const ONE = Buffer.from('1');
+const MAX_RAW_KEY = 1000;
+const FORMAT = { program: 'autoreply', format: 1 };
+const RATE_BUCKET_MS = 10_000;
+const RATE_KEEP_MS = 3_660_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 20_000;
+
+type Lmdb = typeof import('lmdb');
+let lmdbModule: Promise<Lmdb> | undefined;
+/** lmdb is loaded only when a once database is used (it costs ~25 ms to load). */
+function loadLmdb(): Promise<Lmdb> {
+  return (lmdbModule ??= import('lmdb'));
+}
+
+interface Stats {
+  entries: number;
+  bytes: number;
+}
+
+interface RawRecord {
+  t: number;
+  c: number;
+  n?: string;
+  k?: string;
+}
+
+/** Open the once database at `path` (created on first write with `mode`). */
+export async function openOnceStore(path: string, mode: number, options: OnceStoreOptions = {}): Promise<LmdbOnceStore> {
+  const store = new LmdbOnceStore(resolve(path), mode, options);
+  await loadLmdb();
+  return store;
+}
+
+function defaultLockTimeout(): number {
+  const env = process.env.AUTOREPLY_ONCE_LOCK_TIMEOUT;
+  if (env && /^\d+(\.\d+)?$/.test(env)) return Number(env) * 1000;
+  return DEFAULT_LOCK_TIMEOUT_MS;
+}
+
+export class LmdbOnceStore implements OnceStore {
+  readonly lockPath: string;
+  private readonly lockTimeoutMs: number;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    readonly mode: number,
+    options: OnceStoreOptions,
+  ) {
+    this.lockPath = `${path}.lock`;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? defaultLockTimeout();
+  }
+
+  private fail(cause: string): AutoreplyError {
+    return tempError(`once database ${this.path}: ${cause}`);
+  }
+
+  // ---- the transport's operations --------------------------------------------------
+
+  async checkAndRecord(check: OnceCheck): Promise<OnceDecision> {
+    return this.session(true, (db) => {
+      const id = idOf(check.key);
+      const recKey = recordKey(id);
+      const prevRaw = readRecord(db, recKey);
+      const previous = prevRaw ? toRecord(prevRaw) : undefined;
+      if (previous) {
+        if (check.repeatMs <= 0) return { send: false, previous };
+        if (check.now - previous.lastReply < check.repeatMs) return { send: false, previous };
+      }
+      const rec: RawRecord = { t: check.now, c: (prevRaw?.c ?? 0) + 1 };
+      const note = check.note ?? prevRaw?.n;
+      if (note !== undefined) rec.n = note;
+      if (id[0] === 1) rec.k = check.key;
+      const stats = readStats(db);
+      if (prevRaw) db.removeSync(indexKey(prevRaw.t, id));
+      else {
+        stats.entries++;
+        stats.bytes += entryCost(check.key);
+      }
+      db.putSync(recKey, encode(rec));
+      db.putSync(indexKey(check.now, id), ONE);
+      bumpRate(db, check.now);
+      if (check.maxBytes > 0 && stats.bytes > check.maxBytes) evictOldest(db, stats, check.maxBytes, id);
+      db.putSync(META_STATS, encode(stats));
+      return previous ? { send: true, previous } : { send: true };
+    });
+  }
+
+  async countRepliesSince(sinceMs: number): Promise<number> {
+    return this.session(false, (db) => {
+      const rate = (readJson(db, META_RATE) ?? {}) as Record<string, number>;
+      let n = 0;
+      for (const [bucket, count] of Object.entries(rate)) {
+        if ((Number(bucket) + 1) * RATE_BUCKET_MS > sinceMs) n += count;
+      }
+      return n;
+    }, 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  // ---- management ---------------------------------------------------------------------
+
+  async get(key: string): Promise<OnceEntry | undefined> {
+    return this.session(false, (db) => {
+      const raw = readRecord(db, recordKey(idOf(key)));
+      return raw ? { key, ...toRecord(raw) } : undefined;
+    }, undefined);
+  }
+
+  /** Calls `fn` for each entry in key order (or time order), inside one read snapshot. */
+  async forEach(fn: (e: OnceEntry) => void, order: 'key' | 'time' = 'key'): Promise<number> {
+    return this.session(false, (db) => {
+      let n = 0;
+      if (order === 'key') {
+        for (const { key, value } of db.getRange({ start: Buffer.from([REC]), end: Buffer.from([REC + 1]) })) {
+          const raw = decode(value as Buffer) as RawRecord;
+          fn({ key: keyFromId((key as Buffer).subarray(1), raw), ...toRecord(raw) });
+          n++;
+        }
+      } else {
+        for (const { key } of db.getRange({ start: Buffer.from([IDX]), end: Buffer.from([IDX + 1]) })) {
+          const id = (key as Buffer).subarray(9);
+          const raw = readRecord(db, recordKey(id));
+          if (!raw) continue;
+          fn({ key: keyFromId(id, raw), ...toRecord(raw) });
+          n++;
+        }
+      }
+      return n;
+    }, 0);
+  }
+
+  async stats(): Promise<Stats> {
+    return this.session(false, (db) => readStats(db), { entries: 0, bytes: 0 });
+  }
+
+  /** Remove one entry; true when it existed. */
+  async forget(key: string): Promise<boolean> {
+    if (!this.exists()) return false;
+    return this.session(true, (db) => {
+      const id = idOf(key);
+      const raw = readRecord(db, recordKey(id));
+      if (!raw) return false;
+      const stats = readStats(db);
+      removeEntry(db, id, raw, stats, key);
+      db.putSync(META_STATS, encode(stats));
+      return true;
+    });
+  }
+
+  /** Remove every entry whose last reply is before `cutoffMs`; returns how many. */
+  async prune(cutoffMs: number): Promise<number> {
+    if (!this.exists()) return 0;
+    return this.session(true, (db) => {
+      const stats = readStats(db);
+      let n = 0;
+      for (;;) {
+        const batch: Buffer[] = [];
+        for (const { key } of db.getRange({ start: Buffer.from([IDX]), end: indexKey(cutoffMs, Buffer.alloc(0)), limit: 10000 })) {
+          batch.push(Buffer.from(key as Buffer));
+        }
+        if (batch.length === 0) break;
+        for (const ik of batch) {
+          const id = ik.subarray(9);
+          const raw = readRecord(db, recordKey(id));
+          db.removeSync(ik);
+          if (raw) {
+            db.removeSync(recordKey(id));
+            stats.entries--;
+            stats.bytes -= entryCost(keyFromId(id, raw));
+            n++;
+          }
+        }
+      }
+      fixStats(stats);
+      db.putSync(META_STATS, encode(stats));
+      return n;
+    });
+  }
+
+  /** Remove every entry (the rate history too); returns how many entries there were. */
+  async clear(): Promise<number> {
+    if (!this.exists()) return 0;
+    return this.session(true, (db) => {
+      const stats = readStats(db);
+      let n = 0;
+      for (const prefix of [REC, IDX]) {
+        for (;;) {
+          const batch: Buffer[] = [];
+          for (const key of db.getKeys({ start: Buffer.from([prefix]), end: Buffer.from([prefix + 1]), limit: 10000 })) {
+            batch.push(Buffer.from(key as Buffer));
+          }
+          if (batch.length === 0) break;
+          for (const k of batch) db.removeSync(k);
+          if (prefix === REC) n += batch.length;
+        }
+      }
+      db.removeSync(META_RATE);
+      db.putSync(META_STATS, encode({ entries: 0, bytes: 0 }));
+      void stats;
+      return n;
+    });
+  }
+
+  /**
+   * Merge entries in. An entry already present keeps whichever last reply is
+   * later (and the larger count). Entries are written in batches of `batchSize`
+   * per transaction.
+   */
+  async importEntries(entries: Iterable<OnceEntry>, maxBytes = 0, batchSize = 20000): Promise<ImportResult> {
+    const result: ImportResult = { added: 0, updated: 0, skipped: 0 };
+    let batch: OnceEntry[] = [];
+    const flush = async () => {
+      const b = batch;
+      batch = [];
+      await this.session(true, (db) => {
+        const stats = readStats(db);
+        for (const e of b) {
+          const id = idOf(e.key);
+          const recKey = recordKey(id);
+          const prev = readRecord(db, recKey);
+          if (prev && prev.t >= e.lastReply) {
+            if (e.count > prev.c) db.putSync(recKey, encode({ ...prev, c: e.count }));
+            result.skipped++;
+            continue;
+          }
+          const rec: RawRecord = { t: e.lastReply, c: Math.max(e.count, prev?.c ?? 0, 1) };
+          const note = e.note ?? prev?.n;
+          if (note !== undefined) rec.n = note;
+          if (id[0] === 1) rec.k = e.key;
+          if (prev) {
+            db.removeSync(indexKey(prev.t, id));
+            result.updated++;
+          } else {
+            stats.entries++;
+            stats.bytes += entryCost(e.key);
+            result.added++;
+          }
+          db.putSync(recKey, encode(rec));
+          db.putSync(indexKey(rec.t, id), ONE);
+        }
+        if (maxBytes > 0 && stats.bytes > maxBytes) evictOldest(db, stats, maxBytes, undefined);
+        db.putSync(META_STATS, encode(stats));
+      });
+    };
+    for (const e of entries) {
+      batch.push(e);
+      if (batch.length >= batchSize) await flush();
+    }
+    if (batch.length > 0 || !this.exists()) await flush();
+    return result;
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  private exists(): boolean {
+    try {
+      lstatSync(this.path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Check the paths, take the lock, open the environment, run `fn` (in one write
+   * transaction when `write`), close, unlock. A read on a database that does
+   * not exist yet returns `missing` without creating anything.
+   */
+  private async session<T>(write: boolean, fn: (db: RootDatabase) => T, missing?: T): Promise<T> {
+    if (this.closed) throw new Error('once store used after close()');
+    const { open } = await loadLmdb();
+    const existed = this.preflight(write);
+    if (!existed && !write) return missing as T;
+    let lock: HeldLock;
+    try {
+      lock = lockFile(this.lockPath, { exclusive: true, timeoutMs: this.lockTimeoutMs, mode: this.mode });
+    } catch (e) {
+      if (e instanceof LockError) throw this.fail(e.message);
+      throw e;
+    }
+    let db: RootDatabase | undefined;
+    try {
+      // Re-check under the lock: the file may have been created meanwhile.
+      const existsNow = this.checkDataFile();
+      if (!existsNow && !write) return missing as T;
+      const lmdbLockPath = `${this.path}-lock`;
+      const lmdbLockExisted = this.checkLmdbLock(lmdbLockPath);
+      if (!existsNow) this.createDataFile();
+      else this.checkHeader();
+      try {
+        db = open(this.path, {
+          noSubdir: true,
+          keyEncoding: 'binary',
+          encoding: 'binary',
+          overlappingSync: false,
+          compression: false,
+          cache: false,
+          maxDbs: 1,
+          // permissionsMode is read by lmdb-js's native open for the files it creates
+          ...({ permissionsMode: this.mode } as object),
+        });
+      } catch (e) {
+        throw this.fail(describeLmdbError(e));
+      }
+      if (!lmdbLockExisted) {
+        try {
+          chmodSync(lmdbLockPath, this.mode);
+        } catch {
+          /* ignore */
+        }
+      }
+      const handle = db;
+      this.checkFormat(handle, write);
+      try {
+        if (write) {
+          return handle.transactionSync(() => {
+            if (!readJson(handle, META_FORMAT)) handle.putSync(META_FORMAT, encode(FORMAT));
+            return fn(handle);
+          });
+        }
+        return fn(handle);
+      } catch (e) {
+        if (e instanceof AutoreplyError) throw e;
+        throw this.fail(describeLmdbError(e));
+      }
+    } finally {
+      if (db) {
+        try {
+          await db.close();
+        } catch {
+          /* nothing useful to do */
+        }
+      }
+      lock.release();
+    }
+  }
+
+  /** Path checks that need no lock. Returns whether the data file exists. */
+  private preflight(write: boolean): boolean {
+    const dir = dirname(this.path);
+    let st;
+    try {
+      st = statSync(dir);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw this.fail(err.code === 'ENOENT' ? `directory ${dir} does not exist` : `directory ${dir}: ${describeErrno(err)}`);
+    }
+    if (!st.isDirectory()) throw this.fail(`${dir} is not a directory`);
+    const exists = this.checkDataFile();
+    if (write || exists) {
+      try {
+        accessSync(dir, constants.W_OK | constants.X_OK);
+      } catch {
+        if (!exists || !this.canOpenExisting()) throw this.fail(`directory ${dir} is not writable`);
+      }
+    }
+    return exists;
+  }
+
+  private canOpenExisting(): boolean {
+    try {
+      accessSync(this.path, constants.R_OK | constants.W_OK);
+      accessSync(this.lockPath, constants.R_OK);
+      accessSync(`${this.path}-lock`, constants.R_OK | constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The data file: absent (false), a regular file (true), or an error. */
+  private checkDataFile(): boolean {
+    let st;
+    try {
+      st = lstatSync(this.path);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT') return false;
+      throw this.fail(describeErrno(err));
+    }
+    if (st.isSymbolicLink()) throw this.fail('is a symbolic link; refusing to follow it (give the real path)');
+    if (!st.isFile()) throw this.fail('is not a regular file');
+    return true;
+  }
+
+  private checkLmdbLock(p: string): boolean {
+    try {
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) throw this.fail(`its lock file ${p} is a symbolic link; refusing to follow it`);
+      if (!st.isFile()) throw this.fail(`its lock file ${p} is not a regular file`);
+      return true;
+    } catch (e) {
+      if (e instanceof AutoreplyError) throw e;
+      return false;
+    }
+  }
+
+  /** Create the empty data file with exactly `mode`; LMDB initialises an empty file. */
+  private createDataFile(): void {
+    try {
+      const fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, this.mode);
+      try {
+        chmodSync(this.path, this.mode);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      throw this.fail(`cannot create: ${describeErrno(e as NodeJS.ErrnoException)}`);
+    }
+  }
+
+  /**
+   * Before LMDB maps a file, make sure it is one: LMDB's meta page carries the
+   * magic 0xBEEFC0DE right after the page header. A non-empty file without it is
+   * corrupt or someone else's; LMDB would refuse it too, but not always with a
+   * clear reason.
+   */
+  private checkHeader(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (e) {
+      throw this.fail(`cannot open: ${describeErrno(e as NodeJS.ErrnoException)}`);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size === 0) return; // created but never initialised (a crash in between): LMDB initialises it
+      const buf = Buffer.alloc(32);
+      const n = readHead(fd, buf);
+      // 16-byte page header in LMDB 0.9, 24 bytes in the LMDB that lmdb-js bundles
+      if (n < 28 || (buf.readUInt32LE(16) !== 0xbeefc0de && buf.readUInt32LE(24) !== 0xbeefc0de)) {
+        throw this.fail('is not an LMDB database (corrupt, or a file of another program); left untouched');
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private checkFormat(db: RootDatabase, write: boolean): void {
+    const marker = readJson(db, META_FORMAT) as { program?: string; format?: number } | undefined;
+    if (marker) {
+      if (marker.program !== FORMAT.program) throw this.fail('was created by another program; left untouched');
+      if (marker.format !== FORMAT.format)
+        throw this.fail(`has format ${String(marker.format)}, this autoreply understands format ${FORMAT.format}; left untouched`);
+      return;
+    }
+    // No marker: only an empty database is ours to initialise.
+    let any = false;
+    for (const _ of db.getKeys({ limit: 1 })) any = true;
+    if (any) throw this.fail('is an LMDB database created by another program (no autoreply marker); left untouched');
+    void write;
+  }
+}
+
+function readHead(fd: number, buf: Buffer): number {
+  return readSync(fd, buf, 0, buf.length, 0);
+}
+
+// ---- encoding helpers ----------------------------------------------------------------------
+
+function encode(v: unknown): Buffer {
+  return Buffer.from(JSON.stringify(v), 'utf8');
+}
+
+function decode(b: Buffer | Uint8Array): unknown {
+  return JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
+}
+
+function readJson(db: RootDatabase, key: Buffer): unknown {
+  const v = db.getBinary(key) as Buffer | undefined;
+  if (v === undefined) return undefined;
+  try {
+    return decode(v);
+  } catch {
+    throw new Error('MDB_CORRUPTED: an entry that is not valid JSON');
+  }
+}
+
+function readRecord(db: RootDatabase, key: Buffer): RawRecord | undefined {
+  const v = readJson(db, key) as RawRecord | undefined;
+  if (v !== undefined && (typeof v !== 'object' || v === null || typeof v.t !== 'number'))
+    throw new Error('MDB_CORRUPTED: an entry without a time');
+  return v;
+}
+
+function readStats(db: RootDatabase): Stats {
+  const s = readJson(db, META_STATS) as Stats | undefined;
+  return s ? { entries: s.entries, bytes: s.bytes } : { entries: 0, bytes: 0 };
+}
+
+function fixStats(s: Stats): void {
+  if (s.entries < 0) s.entries = 0;
+  if (s.bytes < 0) s.bytes = 0;
+}
+
+function toRecord(raw: RawRecord): OnceRecord {
+  const r: OnceRecord = { lastReply: raw.t, count: raw.c ?? 1 };
+  if (raw.n !== undefined) r.note = raw.n;
+  return r;
+}
+
+/** The key as bytes: keys are byte strings (one char per byte, see bytes.ts). */
+function keyBytes(key: string): Buffer {
+  return Buffer.from(key, 'latin1');
+}
+
+/** What an entry costs against once_file_size: its record size in Exim's cache file. */
+export function entryCost(key: string): number {
+  return keyBytes(key).length + 9;
+}
+
+function idOf(key: string): Buffer {
+  const b = keyBytes(key);
+  if (b.length <= MAX_RAW_KEY) return Buffer.concat([Buffer.from([0]), b]);
+  return Buffer.concat([Buffer.from([1]), createHash('sha256').update(b).digest()]);
+}
+
+function keyFromId(id: Buffer, raw: RawRecord): string {
+  if (id[0] === 1) return raw.k ?? '';
+  return id.subarray(1).toString('latin1');
+}
+
+function recordKey(id: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([REC]), id]);
+}
+
+function indexKey(t: number, id: Buffer): Buffer {
+  const b = Buffer.alloc(9 + id.length);
+  b[0] = IDX;
+  b.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(t))), 1);
+  id.copy(b, 9);
+  return b;
+}
+
+function removeEntry(db: RootDatabase, id: Buffer, raw: RawRecord, stats: Stats, key: string): void {
+  db.removeSync(recordKey(id));
+  db.removeSync(indexKey(raw.t, id));
+  stats.entries--;
+  stats.bytes -= entryCost(key);
+  fixStats(stats);
+}
+
+/** Drop entries with the oldest last reply until the total is within `maxBytes`. */
+function evictOldest(db: RootDatabase, stats: Stats, maxBytes: number, keep: Buffer | undefined): void {
+  while (stats.bytes > maxBytes) {
+    const victims: Buffer[] = [];
+    for (const { key } of db.getRange({ start: Buffer.from([IDX]), end: Buffer.from([IDX + 1]), limit: 256 })) {
+      victims.push(Buffer.from(key as Buffer));
+    }
+    let progressed = false;
+    for (const ik of victims) {
+      if (stats.bytes <= maxBytes) break;
+      const id = ik.subarray(9);
+      if (keep && id.equals(keep)) continue;
+      const raw = readRecord(db, recordKey(id));
+      db.removeSync(ik);
+      progressed = true;
+      if (raw) {
+        db.removeSync(recordKey(id));
+        stats.entries--;
+        stats.bytes -= entryCost(keyFromId(id, raw));
+      }
+    }
+    if (!progressed) break; // only the entry we keep is left
+  }
+  fixStats(stats);
+}
+
+function bumpRate(db: RootDatabase, now: number): void {
+  const rate = (readJson(db, META_RATE) ?? {}) as Record<string, number>;
+  const bucket = Math.floor(now / RATE_BUCKET_MS);
+  const oldest = Math.floor((now - RATE_KEEP_MS) / RATE_BUCKET_MS);
+  const next: Record<string, number> = {};
+  for (const [b, c] of Object.entries(rate)) if (Number(b) >= oldest) next[b] = c;
+  next[bucket] = (next[bucket] ?? 0) + 1;
+  db.putSync(META_RATE, encode(next));
+}
+
+/** One line for an LMDB or system error. */
+export function describeLmdbError(e: unknown): string {
+  const err = e as { message?: string; code?: string | number };
+  const msg = String(err?.message ?? e);
+  if (/MDB_MAP_FULL/.test(msg)) return 'database is full (LMDB map full); run "autoreply once prune" or set once_file_size';
+  if (/MDB_INVALID|not an LMDB file/i.test(msg)) return 'is not an LMDB database (corrupt, or a file of another program); left untouched';
+  if (/MDB_VERSION_MISMATCH/.test(msg)) return 'was written by an incompatible LMDB version; left untouched';
+  if (/MDB_CORRUPTED|MDB_PAGE_NOTFOUND|MDB_BAD_TXN|MDB_PANIC/.test(msg))
+    return `is corrupt (${msg.split(/[:\n]/)[0]}); left untouched — restore it or move it aside`;
+  if (/ENOSPC|No space left/i.test(msg) || err.code === 'ENOSPC' || err.code === 28) return 'disk full (no space left on device)';
+  if (/EDQUOT|quota/i.test(msg)) return 'disk quota exceeded';
+  if (/EACCES|Permission denied/i.test(msg) || err.code === 13) return 'permission denied';
+  if (/EROFS|Read-only file system/i.test(msg)) return 'read-only file system';
+  if (/EAGAIN|Resource temporarily unavailable/i.test(msg)) return 'locked by another program';
+  return msg.split('\n')[0]!;
+}

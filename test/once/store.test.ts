@@ -1,0 +1,274 @@
+/**
+ * The once store on a real LMDB file: once_repeat boundaries, once_file_size
+ * eviction order, the rate counter, keys, modes, and every failure mode (exit 75,
+ * one line naming the file and the cause, data left as it was).
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { open } from 'lmdb';
+import { openOnceStore, entryCost, type OnceEntry } from '../../src/once/lmdb-store.js';
+import { lockFile } from '../../src/once/flock.js';
+import { AutoreplyError } from '../../src/errors.js';
+import { tempDir, snapshot, isRoot } from './util.js';
+
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+
+async function all(s: Awaited<ReturnType<typeof openOnceStore>>, order: 'key' | 'time' = 'key'): Promise<OnceEntry[]> {
+  const out: OnceEntry[] = [];
+  await s.forEach((e) => out.push(e), order);
+  return out;
+}
+
+/** Assert a 75 with one line "once database PATH: ..." matching `cause`. */
+async function rejects75(t: Tap.Test, p: Promise<unknown>, path: string, cause: RegExp) {
+  try {
+    await p;
+    t.fail('expected a failure');
+  } catch (e) {
+    t.ok(e instanceof AutoreplyError, 'an AutoreplyError');
+    const err = e as AutoreplyError;
+    t.equal(err.exitCode, 75, 'exit 75');
+    t.notMatch(err.message, /\n/, 'one line');
+    t.ok(err.message.startsWith(`once database ${path}: `), `names the file: ${err.message}`);
+    t.match(err.message, cause);
+  }
+}
+
+t.test('once_repeat 0: one reply, ever', async (t) => {
+  const db = join(tempDir(t), 'once');
+  const s = await openOnceStore(db, 0o600);
+  t.same(await s.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0, note: 'Re: hi' }), { send: true });
+  const d = await s.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0 + 365 * 86400e3, maxBytes: 0 });
+  t.same(d, { send: false, previous: { lastReply: T0, count: 1, note: 'Re: hi' } });
+  t.same(await all(s), [{ key: 'a@x', lastReply: T0, count: 1, note: 'Re: hi' }]);
+});
+
+t.test('once_repeat boundaries: just before no, exactly at yes; clock going back never sends', async (t) => {
+  const db = join(tempDir(t), 'once');
+  const s = await openOnceStore(db, 0o600);
+  const repeat = 7 * 86400e3;
+  t.equal((await s.checkAndRecord({ key: 'a@x', repeatMs: repeat, now: T0, maxBytes: 0 })).send, true);
+  t.equal((await s.checkAndRecord({ key: 'a@x', repeatMs: repeat, now: T0 + repeat - 1, maxBytes: 0 })).send, false, 'one ms early');
+  t.equal((await s.checkAndRecord({ key: 'a@x', repeatMs: repeat, now: T0 - 1000, maxBytes: 0 })).send, false, 'clock went back');
+  const at = await s.checkAndRecord({ key: 'a@x', repeatMs: repeat, now: T0 + repeat, maxBytes: 0 });
+  t.same(at, { send: true, previous: { lastReply: T0, count: 1 } }, 'exactly once_repeat later');
+  t.same(await s.get('a@x'), { key: 'a@x', lastReply: T0 + repeat, count: 2 });
+  t.equal((await s.checkAndRecord({ key: 'a@x', repeatMs: repeat, now: T0 + repeat + 1, maxBytes: 0 })).send, false, 'the clock restarts');
+  t.same(await s.stats(), { entries: 1, bytes: entryCost('a@x') });
+});
+
+t.test('once_file_size: oldest last reply goes first, the new entry always stays', async (t) => {
+  const db = join(tempDir(t), 'once');
+  const s = await openOnceStore(db, 0o600);
+  const cost = entryCost('u1@example.org'); // all keys below have the same length
+  const cap = cost * 3;
+  for (let i = 1; i <= 3; i++) await s.checkAndRecord({ key: `u${i}@example.org`, repeatMs: 1000, now: T0 + i, maxBytes: cap });
+  t.same((await all(s)).map((e) => e.key), ['u1@example.org', 'u2@example.org', 'u3@example.org'], 'three fit');
+  // u1 is answered again later: it becomes the newest.
+  await s.checkAndRecord({ key: 'u1@example.org', repeatMs: 1000, now: T0 + 5000, maxBytes: cap });
+  await s.checkAndRecord({ key: 'u4@example.org', repeatMs: 1000, now: T0 + 6000, maxBytes: cap });
+  t.same((await all(s, 'time')).map((e) => e.key), ['u3@example.org', 'u1@example.org', 'u4@example.org'], 'u2 (oldest) dropped');
+  await s.checkAndRecord({ key: 'u5@example.org', repeatMs: 1000, now: T0 + 7000, maxBytes: cap });
+  t.same((await all(s, 'time')).map((e) => e.key), ['u1@example.org', 'u4@example.org', 'u5@example.org'], 'then u3');
+  t.same(await s.stats(), { entries: 3, bytes: cap });
+  // A longer key costs more and can push out two.
+  const long = `${'x'.repeat(cost)}@example.org`;
+  await s.checkAndRecord({ key: long, repeatMs: 1000, now: T0 + 8000, maxBytes: cap });
+  t.same((await all(s, 'time')).map((e) => e.key), ['u5@example.org', long]);
+  // A cap smaller than one entry keeps just the newest.
+  await s.checkAndRecord({ key: 'u6@example.org', repeatMs: 1000, now: T0 + 9000, maxBytes: 1 });
+  t.same((await all(s)).map((e) => e.key), ['u6@example.org']);
+  t.equal(entryCost('u1@example.org'), 'u1@example.org'.length + 9, 'an entry costs its Exim cache record: key + 9 bytes');
+});
+
+t.test('countRepliesSince counts replies, not entries, without scanning', async (t) => {
+  const db = join(tempDir(t), 'once');
+  const s = await openOnceStore(db, 0o600);
+  t.equal(await s.countRepliesSince(0), 0, 'no database yet: 0, and nothing created');
+  t.notOk(existsSync(db));
+  const now = Date.now();
+  await s.checkAndRecord({ key: 'old@x', repeatMs: 0, now: now - 2 * 3600e3, maxBytes: 0 });
+  for (const k of ['a@x', 'b@x', 'c@x']) await s.checkAndRecord({ key: k, repeatMs: 0, now, maxBytes: 0 });
+  await s.checkAndRecord({ key: 'a@x', repeatMs: 0, now, maxBytes: 0 }); // suppressed: not a reply
+  await s.checkAndRecord({ key: 'r@x', repeatMs: 1, now: now - 60e3, maxBytes: 0 });
+  await s.checkAndRecord({ key: 'r@x', repeatMs: 1, now: now - 30e3, maxBytes: 0 });
+  t.equal(await s.countRepliesSince(now - 3600e3), 5);
+  t.equal(await s.countRepliesSince(now - 10e3), 3);
+});
+
+t.test('keys: bytes are kept exactly, long keys are fine', async (t) => {
+  const db = join(tempDir(t), 'once');
+  const s = await openOnceStore(db, 0o600);
+  const latin = 'J\xe9r\xf4me <j@x>'; // bytes that are not UTF-8
+  const utf8 = Buffer.from('josé@example.org', 'utf8').toString('latin1');
+  const long = `${'a'.repeat(5000)}@example.org`;
+  for (const k of [latin, utf8, long]) t.equal((await s.checkAndRecord({ key: k, repeatMs: 0, now: T0, maxBytes: 0 })).send, true);
+  for (const k of [latin, utf8, long]) t.equal((await s.checkAndRecord({ key: k, repeatMs: 0, now: T0, maxBytes: 0 })).send, false);
+  t.same((await all(s)).map((e) => e.key).sort(), [latin, utf8, long].sort());
+  t.equal(await s.forget(long), true);
+  t.equal(await s.get(long), undefined);
+});
+
+t.test('files are created with exactly `mode`, whatever the umask', async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'once');
+  const old = process.umask(0o077);
+  try {
+    const s = await openOnceStore(db, 0o640);
+    await s.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 });
+  } finally {
+    process.umask(old);
+  }
+  for (const f of [db, `${db}-lock`, `${db}.lock`]) t.equal(statSync(f).mode & 0o777, 0o640, f);
+});
+
+t.test('failure: the directory does not exist', async (t) => {
+  const db = join(tempDir(t), 'missing', 'once');
+  const s = await openOnceStore(db, 0o600);
+  await rejects75(t, s.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 }), db, /directory .*missing does not exist/);
+});
+
+t.test('failure: the directory is not writable', { skip: isRoot() ? false : 'run as root, which can write anywhere' }, async (t) => {
+  // Root can write anywhere: run the store in a child process as nobody.
+  const dir = tempDir(t);
+  chmodSync(dir, 0o755);
+  const db = join(dir, 'once');
+  const r = spawnSync(process.execPath, ['-e', 'process.exit(0)'], { uid: 65534, gid: 65534 });
+  if (r.status !== 0) return t.skip('cannot run as nobody');
+  const child = spawnSync(
+    process.execPath,
+    [join(import.meta.dirname, '../../bin/autoreply'), '--once', db, '--to', 'a@x.org', '--text', 'hi', '--sendmail', '/bin/true', '--sender', 'a@x.org', '--recipient', 'b@y.org'],
+    { uid: 65534, gid: 65534, input: 'From: a@x.org\nTo: b@y.org\nSubject: s\n\nhi\n', encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
+  );
+  if (child.status !== 75 && /cannot start/.test(child.stderr)) return t.skip('bin/autoreply is not readable by nobody');
+  t.equal(child.status, 75, child.stderr);
+  t.match(child.stderr, new RegExp(`once database ${db}: directory .* is not writable`));
+  t.equal(child.stderr.trim().split('\n').length, 1);
+  t.notOk(existsSync(db));
+});
+
+t.test('failure: the lock is held too long (and the data stays)', async (t) => {
+  const db = join(tempDir(t), 'once');
+  const s = await openOnceStore(db, 0o600, { lockTimeoutMs: 300 });
+  await s.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 });
+  const before = snapshot(db);
+  const held = lockFile(`${db}.lock`, { exclusive: true, timeoutMs: 1000, mode: 0o600 });
+  try {
+    const start = Date.now();
+    await rejects75(t, s.checkAndRecord({ key: 'b@x', repeatMs: 0, now: T0, maxBytes: 0 }), db, /locked by another process for more than 0\.3 s/);
+    t.ok(Date.now() - start >= 250, 'waited for the lock');
+  } finally {
+    held.release();
+  }
+  t.same(snapshot(db), before, 'data untouched');
+  t.same((await all(s)).map((e) => e.key), ['a@x'], 'b@x was not recorded (and so must not be answered)');
+});
+
+t.test('failure: a corrupt file (not LMDB at all, or truncated)', async (t) => {
+  const dir = tempDir(t);
+  const garbage = join(dir, 'garbage');
+  writeFileSync(garbage, Buffer.from(Array.from({ length: 20000 }, (_, i) => (i * 7919) % 251)));
+  const s = await openOnceStore(garbage, 0o600);
+  const before = snapshot(garbage);
+  await rejects75(t, s.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 }), garbage, /not an LMDB database/);
+  await rejects75(t, s.countRepliesSince(0), garbage, /not an LMDB database/);
+  t.same(snapshot(garbage), before, 'never reset');
+
+  const short = join(dir, 'short');
+  writeFileSync(short, 'x');
+  const s2 = await openOnceStore(short, 0o600);
+  await rejects75(t, s2.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 }), short, /not an LMDB database/);
+  t.equal(readFileSync(short, 'utf8'), 'x');
+
+  // A real database whose meta pages were overwritten.
+  const broken = join(dir, 'broken');
+  const s3 = await openOnceStore(broken, 0o600);
+  await s3.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 });
+  const bytes = readFileSync(broken);
+  bytes.fill(0xff, 24, 4096 * 2);
+  writeFileSync(broken, bytes);
+  await rejects75(t, s3.checkAndRecord({ key: 'b@x', repeatMs: 0, now: T0, maxBytes: 0 }), broken, /not an LMDB database|corrupt/);
+  t.same(readFileSync(broken), bytes, 'never reset');
+});
+
+t.test('failure: the path is a symbolic link', async (t) => {
+  const dir = tempDir(t);
+  const elsewhere = join(dir, 'elsewhere');
+  mkdirSync(elsewhere);
+  const real = join(elsewhere, 'real');
+  const sreal = await openOnceStore(real, 0o600);
+  await sreal.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 });
+  const before = snapshot(real);
+  const link = join(dir, 'once');
+  symlinkSync(real, link);
+  const s = await openOnceStore(link, 0o600);
+  await rejects75(t, s.checkAndRecord({ key: 'b@x', repeatMs: 0, now: T0, maxBytes: 0 }), link, /symbolic link/);
+  t.same(snapshot(real), before);
+  const dangling = join(dir, 'dangling');
+  symlinkSync(join(dir, 'nowhere'), dangling);
+  const s2 = await openOnceStore(dangling, 0o600);
+  await rejects75(t, s2.checkAndRecord({ key: 'b@x', repeatMs: 0, now: T0, maxBytes: 0 }), dangling, /symbolic link/);
+  t.notOk(existsSync(join(dir, 'nowhere')), 'nothing created through the link');
+  // A symlinked lock file is refused too.
+  const db3 = join(dir, 'db3');
+  symlinkSync(join(dir, 'nowhere-lock'), `${db3}.lock`);
+  const s3 = await openOnceStore(db3, 0o600);
+  await rejects75(t, s3.checkAndRecord({ key: 'b@x', repeatMs: 0, now: T0, maxBytes: 0 }), db3, /lock file .*symbolic link/);
+});
+
+t.test('failure: an LMDB database created by another program', async (t) => {
+  const dir = tempDir(t);
+  const foreign = join(dir, 'foreign');
+  const other = open(foreign, { noSubdir: true });
+  await other.put('user:1', { name: 'not ours' });
+  await other.close();
+  const before = snapshot(foreign);
+  const s = await openOnceStore(foreign, 0o600);
+  await rejects75(t, s.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 }), foreign, /created by another program/);
+  await rejects75(t, s.clear(), foreign, /created by another program/);
+  t.same(snapshot(foreign), before, 'left untouched');
+  const check = open(foreign, { noSubdir: true, readOnly: true });
+  t.same(check.get('user:1'), { name: 'not ours' });
+  await check.close();
+
+  // Ours, but a format from a newer autoreply.
+  const newer = join(dir, 'newer');
+  const s2 = await openOnceStore(newer, 0o600);
+  await s2.checkAndRecord({ key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 });
+  const raw = open(newer, { noSubdir: true, keyEncoding: 'binary', encoding: 'binary' });
+  await raw.put(Buffer.from('\x00format', 'latin1'), Buffer.from(JSON.stringify({ program: 'autoreply', format: 2 })));
+  await raw.close();
+  await rejects75(t, s2.checkAndRecord({ key: 'b@x', repeatMs: 0, now: T0, maxBytes: 0 }), newer, /format 2/);
+});
+
+t.test('failure: disk full', async (t) => {
+  const dir = tempDir(t);
+  const mnt = join(dir, 'small');
+  mkdirSync(mnt);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) return t.skip(`cannot mount a small tmpfs here: ${m.stderr.trim()}`);
+  t.teardown(() => {
+    spawnSync('umount', [mnt]);
+  });
+  const db = join(mnt, 'once');
+  const s = await openOnceStore(db, 0o600);
+  let i = 0;
+  let failure: unknown;
+  const note = 'n'.repeat(900);
+  try {
+    for (; i < 5000; i++) await s.checkAndRecord({ key: `user${i}@example.org`, repeatMs: 0, now: T0 + i, maxBytes: 0, note });
+  } catch (e) {
+    failure = e;
+  }
+  t.ok(failure, `failed after ${i} entries`);
+  const err = failure as AutoreplyError;
+  t.equal(err.exitCode, 75);
+  t.match(err.message, new RegExp(`^once database ${db}: (disk full|database is full)`));
+  t.notMatch(err.message, /\n/);
+  // What was recorded before is still there, and the failed key was not recorded.
+  const s2 = await openOnceStore(db, 0o600);
+  t.ok(await s2.get('user0@example.org'), 'earlier entries intact');
+  t.equal(await s2.get(`user${i}@example.org`), undefined, 'the failed one was not recorded');
+});
