@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ExpansionError, expand } from '../../src/expand/index.js';
-import { ctx, err, x } from './helpers.js';
+import { ctx, err, x } from './fixtures/helpers.js';
 
 t.test('if and branches', async (t) => {
   t.equal(x('${if eq {a} {a} {yes} {no} }'), 'yes');

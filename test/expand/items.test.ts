@@ -1,5 +1,5 @@
 import t from 'tap';
-import { err, x } from './helpers.js';
+import { err, x } from './fixtures/helpers.js';
 
 t.test('extract', async (t) => {
   t.equal(x('${extract{2}{:}{alpha:beta:gamma}}|${extract{0}{:}{alpha:beta}}|${extract{-1}{:}{alpha:beta:gamma}}'), 'beta|alpha:beta|gamma');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { err, x } from './helpers.js';
+import { err, x } from './fixtures/helpers.js';
 
 t.test('case, length, substr, strlen', async (t) => {
   t.equal(x('${uc:re}: ${lc:Mixed Case}'), 'RE: mixed case');

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { expand, ExpansionError } from '../../src/expand/index.js';
-import { ctx, err, x } from './helpers.js';
+import { ctx, err, x } from './fixtures/helpers.js';
 
 t.test('escapes and \\N', async (t) => {
   t.equal(x('\\N$local_part ${if} \\n stays\\N'), '$local_part ${if} \\n stays');
