@@ -1,11 +1,11 @@
-import yargs, { type Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
+import parseArgv from 'yargs-parser';
 import { fromText, type ByteString } from '../bytes.js';
 import { configError, usageError } from '../errors.js';
 import { readConfigFile, type ConfigSetting } from '../options/config-file.js';
 import { DEFAULT_OPTIONS, TRANSPORT_OPTIONS, type TransportOptions } from '../options/transport-options.js';
 import { parseBool, parseInteger, parseOctal, parseSize } from '../options/values.js';
 import { RULE_NAMES, type RuleName } from '../rules/rule.js';
-import { parseScheduleBound } from '../rules/schedule-parse.js';
 import type { Settings } from '../settings.js';
 import { resolveEnvelope } from './context-options.js';
 
@@ -23,11 +23,12 @@ export interface ParseMode {
 }
 
 /** The transport's command line: Exim's options, the context options, the safety switches. */
-export function transportParser(args: string[], usage = USAGE): Argv {
-  let y = yargs(args)
+export async function transportParser(args: string[], usage = USAGE): Promise<Argv> {
+  const { default: yargs } = await import('yargs');
+  const y = yargs(args)
     .scriptName('autoreply')
     .usage(usage)
-    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': true, 'duplicate-arguments-array': false })
+    .parserConfiguration(PARSER_CONFIGURATION)
     .strict()
     .exitProcess(false)
     .help()
@@ -36,6 +37,17 @@ export function transportParser(args: string[], usage = USAGE): Argv {
     .fail((msg, err) => {
       throw err ?? usageError(msg);
     });
+  declareOptions(y);
+  return y;
+}
+
+/** Where options are declared: yargs itself, or the fast path's OptionSpec. */
+interface OptionSink {
+  option(name: string, opt: Options): OptionSink;
+}
+
+/** The options, declared once for both parsers. */
+function declareOptions(y: OptionSink): OptionSink {
   for (const [name, def] of Object.entries(TRANSPORT_OPTIONS)) {
     y = y.option(dashed(name), {
       type: 'string',
@@ -82,21 +94,79 @@ export const VACATION_DEFAULTS: Record<string, string> = {
   to: '$reply_address',
 };
 
-/** Parse the command line into the settings of one run. */
-export async function parseTransportArgs(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  mode: ParseMode = {},
-): Promise<{ settings: Settings; parsed: Parsed } | 'exit'> {
+const PARSER_CONFIGURATION = { 'camel-case-expansion': false, 'boolean-negation': true, 'duplicate-arguments-array': false };
+
+/** The declarations gathered into yargs-parser's options. */
+class OptionSpec implements OptionSink {
+  readonly parserOptions = {
+    string: [] as string[],
+    boolean: [] as string[],
+    number: [] as string[],
+    array: [] as string[],
+    alias: {} as Record<string, string[]>,
+    default: {} as Record<string, unknown>,
+  };
+  /** Every name and alias: anything else is an unknown option. */
+  readonly known = new Set<string>();
+  /** False when a declaration uses a feature only yargs checks (choices, demandOption...). */
+  complete = true;
+
+  option(name: string, opt: Options): this {
+    const { type, describe, group, alias, array, default: dflt, ...rest } = opt;
+    void describe;
+    void group;
+    if (Object.keys(rest).length > 0 || (type !== 'string' && type !== 'boolean' && type !== 'number')) this.complete = false;
+    const o = this.parserOptions;
+    if (type === 'string' || type === 'boolean' || type === 'number') o[type].push(name);
+    if (array) o.array.push(name);
+    if (dflt !== undefined) o.default[name] = dflt;
+    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
+    if (aliases.length > 0) o.alias[name] = aliases;
+    for (const n of [name, ...aliases]) this.known.add(n);
+    return this;
+  }
+}
+
+/**
+ * The fast path for the command line an MTA runs on every delivery: yargs-parser
+ * with the very declarations and configuration yargs would use, without loading
+ * yargs. Anything unusual (--help, --version, an unknown option, a stray argument,
+ * a parse error) returns undefined and goes to yargs for its checks and messages.
+ */
+function quickParse(args: string[]): Parsed | undefined {
+  const spec = new OptionSpec();
+  declareOptions(spec);
+  if (!spec.complete) return undefined;
+  const { argv, error } = parseArgv.detailed(args, {
+    ...spec.parserOptions,
+    configuration: { 'parse-positional-numbers': false, ...PARSER_CONFIGURATION },
+  });
+  if (error || argv._.length > 0) return undefined;
+  if (Object.keys(argv).some((key) => key !== '_' && !spec.known.has(key))) return undefined;
+  return argv;
+}
+
+/** The full yargs: help, version, strict checks and their messages. */
+async function yargsParse(args: string[], mode: ParseMode): Promise<Parsed | 'exit'> {
   let helped = false;
-  const parser = (mode.extend ?? ((y: Argv) => y))(transportParser(args, mode.usage));
+  const parser = (mode.extend ?? ((y: Argv) => y))(await transportParser(args, mode.usage));
   const parsed = (await parser.parseAsync(args, {}, (_err, _argv, out) => {
     if (out) {
       helped = true;
       process.stdout.write(out + '\n');
     }
   })) as Parsed;
-  if (helped) return 'exit';
+  return helped ? 'exit' : parsed;
+}
+
+/** Parse the command line into the settings of one run. */
+export async function parseTransportArgs(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  mode: ParseMode = {},
+): Promise<{ settings: Settings; parsed: Parsed } | 'exit'> {
+  const parsed = (mode.extend ? undefined : quickParse(args)) ?? (await yargsParse(args, mode));
+  if (parsed === 'exit') return 'exit';
   const base = mode.base ?? {};
   if ((parsed._ as unknown[]).length > 0) throw usageError(`unexpected argument: ${String((parsed._ as unknown[])[0])}`);
 
@@ -130,13 +200,14 @@ export async function parseTransportArgs(
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw usageError(`--${name} takes a whole number`);
     return v;
   };
-  const date = (name: 'start' | 'end') => {
+  const date = async (name: 'start' | 'end') => {
     const v = parsed[name];
     if (typeof v !== 'string') return undefined;
+    const { parseScheduleBound } = await import('../rules/schedule-parse.js'); // date-fns' parser: only when used
     return parseScheduleBound(v, name);
   };
-  const start = date('start');
-  const end = date('end');
+  const start = await date('start');
+  const end = await date('end');
   const settings: Settings = {
     options,
     envelope,

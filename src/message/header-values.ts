@@ -1,4 +1,5 @@
-import libmime from 'libmime';
+import { createRequire } from 'node:module';
+import type LibMime from 'libmime';
 import { fromText, type ByteString } from '../bytes.js';
 import type { HeaderForm } from '../expand/context.js';
 import { findHeaders, type IncomingMessage } from './message.js';
@@ -30,6 +31,14 @@ export function headerValue(msg: IncomingMessage, name: string, form: HeaderForm
   return decodeEncodedWords(joined, form === 'decoded');
 }
 
+/**
+ * libmime and its charset tables (iconv-lite, encoding-japanese: over 1 MB) are
+ * loaded only for a header that has an encoded word, not on every delivery; a plain
+ * require keeps this function synchronous (the bundle leaves libmime in node_modules).
+ */
+let libmime: typeof LibMime | undefined;
+const loadLibmime = () => (libmime ??= createRequire(import.meta.url)('libmime') as typeof LibMime);
+
 const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
 const ADJACENT_WORDS = /(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)[ \t\n\r]+(?==\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)/g;
 
@@ -40,9 +49,10 @@ const ADJACENT_WORDS = /(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)[ \t\n\r]+(?==\?[^?\s]+\
  */
 export function decodeEncodedWords(value: ByteString, toUtf8: boolean): ByteString {
   if (!value.includes('=?')) return value;
+  const mime = toUtf8 ? loadLibmime() : undefined; // outside the try: a missing libmime is not a bad word
   return value.replace(ADJACENT_WORDS, '$1').replace(ENCODED_WORD, (word, charset: string, enc: string, text: string) => {
     try {
-      if (toUtf8) return fromText(libmime.decodeWord(charset, enc, text));
+      if (mime) return fromText(mime.decodeWord(charset, enc, text));
       return wordBytes(enc, text);
     } catch {
       return word;

@@ -1,5 +1,5 @@
-import type { ByteString } from '../bytes.js';
-import { bodyMimeHeaders, encodeHeaderValue } from './mime.js';
+import { isAscii, type ByteString } from '../bytes.js';
+import { bodyMimeHeaders, encodeHeaderLines, encodeHeaderValue } from './mime.js';
 import type { Reply, ReplyFields } from './reply.js';
 
 /** Header option names as they appear in the reply. */
@@ -19,10 +19,16 @@ export function encodeReplyFields(fields: ReplyFields): ReplyFields {
     const value = fields[key];
     if (value !== undefined) out[key] = encodeHeaderValue(name, value);
   }
+  if (fields.headers !== undefined) out.headers = encodeHeaderLines(fields.headers);
   return out;
 }
 
-/** MIME labels for a body with 8-bit text (text, file and returned copy together). */
+/**
+ * MIME labels for a body with 8-bit text. The charset is judged from our own
+ * text and file; the returned copy of the incoming message (whatever its
+ * charset) only decides when ours is plain ASCII.
+ */
 export function mimeHeaders(reply: Reply, headersOption: ByteString): ByteString {
-  return bodyMimeHeaders((reply.text ?? '') + (reply.fileBody ?? '') + (reply.returned ?? ''), headersOption);
+  const own = (reply.text ?? '') + (reply.fileBody ?? '');
+  return bodyMimeHeaders(isAscii(own) ? own + (reply.returned ?? '') : own, headersOption);
 }

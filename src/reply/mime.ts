@@ -40,6 +40,23 @@ export function encodeHeaderValue(name: string, value: ByteString): ByteString {
 }
 
 /**
+ * The `headers` option: each `Name: value` line (with its continuation lines)
+ * whose value is not ASCII gets its value encoded as above; ASCII lines, and
+ * lines that are not headers, are left exactly as written.
+ */
+export function encodeHeaderLines(text: ByteString): ByteString {
+  if (isAscii(text)) return text;
+  return text
+    .split(/\n(?![ \t])/)
+    .map((field) => {
+      const m = /^([!-9;-~]+)([ \t]*:[ \t]?)([\s\S]*)$/.exec(field);
+      if (!m || isAscii(m[3]!)) return field;
+      return `${m[1]}${m[2]}${encodeHeaderValue(m[1]!, m[3]!)}`;
+    })
+    .join('\n');
+}
+
+/**
  * MIME header lines (each ending in `\n`) to add for a reply body with 8-bit text:
  * MIME-Version, Content-Type text/plain with its charset, Content-Transfer-Encoding
  * 8bit — each only when the `headers` option does not already set it. '' for an

@@ -2,12 +2,16 @@
 // header block with mailparser, as a client would, and compares with the text a
 // person expects to see.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser, type AddressObject } from 'mailparser';
 import t, { type Test } from 'tap';
 import { fromText, isAscii, type ByteString } from '../../src/bytes.js';
-import { bodyMimeHeaders, encodeHeaderValue } from '../../src/reply/mime.js';
+import { bodyMimeHeaders, encodeHeaderLines, encodeHeaderValue } from '../../src/reply/mime.js';
+
+// libmime (mailparser's own decoder) has no type declarations
+const libmime = createRequire(import.meta.url)('libmime') as { decodeWords(s: string): string };
 
 const corpus = join(dirname(fileURLToPath(import.meta.url)), '..', 'corpus', 'messages');
 
@@ -154,6 +158,18 @@ t.test('random mixtures round-trip and keep the limits', async (t) => {
     t.ok(lines.every((l) => l.length <= 78), 'lines within 78');
     t.equal((await parse(raw)).subject, s, JSON.stringify(s));
   }
+});
+
+t.test('the headers option: non-ASCII lines encoded, the rest kept', async (t) => {
+  const opt = fromText('X-Loop: alice@example.com\nOrganization: Bäckerei Müller\nX-Folded: one\n two ü\nnot a header ä');
+  const enc = encodeHeaderLines(opt);
+  t.ok(enc.startsWith('X-Loop: alice@example.com\nOrganization: =?UTF-8?'));
+  t.ok(enc.endsWith(fromText('\nnot a header ä')), 'a line that is no header is left for the caller to judge');
+  t.equal(encodeHeaderLines('X-Loop: alice@example.com\nX-A: b'), 'X-Loop: alice@example.com\nX-A: b');
+  const out = await parse(reply([['Subject', 'x']], 'body\n', encodeHeaderLines(fromText('Organization: Bäckerei Müller\nX-Folded: one\n two ü'))));
+  // mailparser leaves unknown headers encoded; decode them as it decodes Subject
+  t.equal(libmime.decodeWords(String(out.headers.get('organization'))), 'Bäckerei Müller');
+  t.equal(libmime.decodeWords(String(out.headers.get('x-folded'))), 'one two ü');
 });
 
 t.test('body MIME header lines', async (t) => {
