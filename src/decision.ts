@@ -6,7 +6,9 @@ export type SkipReason =
   | { kind: 'never_mail' }
   | { kind: 'no-recipients' }
   | { kind: 'rule'; hit: RuleHit; others: RuleHit[] }
-  | { kind: 'once'; key: string; lastReply: number };
+  | { kind: 'once'; key: string; lastReply: number }
+  /** `--mailbox DIR` without `DIR/.auto-reply`: auto-reply is off for this mailbox. */
+  | { kind: 'switched-off'; path: string };
 
 /** What the transport decided for one incoming message. */
 export type Decision =
@@ -25,5 +27,7 @@ export function describeDecision(d: Decision): string {
       return `no reply: ${d.why.hit.rule}: ${d.why.hit.reason}`;
     case 'once':
       return `no reply: previously sent to ${d.why.key} at ${new Date(d.why.lastReply).toISOString()}`;
+    case 'switched-off':
+      return `no reply: ${d.why.path} does not exist (auto-reply is off for this mailbox)`;
   }
 }

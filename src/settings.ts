@@ -16,4 +16,12 @@ export interface Settings {
   aliases: string[];
   rules: RuleSettings;
   allowed: ReadonlySet<RuleName>;
+  /** `--reply-file FILE`: a PEP-style reply file gives the reply's headers and body. */
+  replyFile?: string;
+  /** `--mailbox DIR`: the Misfin way, `DIR/.auto-reply` is the switch and the body. */
+  mailbox?: string;
+  /** `--handle NAME`: the reply's identity in the once database (keys become `NAME ADDRESSES`). */
+  handle?: string;
+  /** `--fire-and-forget`: a failure is logged and the exit is 0; delivery is never affected. */
+  fireAndForget: boolean;
 }

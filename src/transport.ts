@@ -21,8 +21,11 @@ import type { Reply, ReplyFields } from './reply/reply.js';
 import { returnedMessage } from './reply/return-message.js';
 import { evaluateAll } from './rules/index.js';
 import type { Settings } from './settings.js';
-import { submit } from './submit/sendmail.js';
 import { parseEximTime } from './time/exim-time.js';
+import { parseReplyInterval } from './time/reply-interval.js';
+import { preloadReplyFile, replyFileBytes, replyFileFields, replySource, type ReplySource } from './reply-source.js';
+import type { RenderedHeader } from './reply-file/render.js';
+import { replyKey } from './reply-file/identity.js';
 import { expansionContext } from './variables.js';
 
 /** Where a run reports: the reply (dry run) and the decision trace. */
@@ -44,6 +47,14 @@ interface Expanded {
   log?: ByteString;
   once?: ByteString;
   repeatSeconds: number;
+  /** A reply file's header lines other than the option fields, in its order. */
+  fileHeaders?: RenderedHeader[];
+}
+
+/** How far a delivery got, for --fire-and-forget to log a failure where the user looks. */
+interface Progress {
+  log?: ByteString;
+  to?: ByteString;
 }
 
 /**
@@ -51,17 +62,49 @@ interface Expanded {
  * message, options, never_mail, safety rules, file, once, submission, log.
  */
 export async function deliver(settings: Settings, stdin: AsyncIterable<Buffer>, output: Output): Promise<Outcome> {
+  if (!settings.fireAndForget) return deliverOne(settings, stdin, output, {});
+  const progress: Progress = {};
+  try {
+    return await deliverOne(settings, stdin, output, progress);
+  } catch (err) {
+    return forgive(err, settings, output, progress);
+  }
+}
+
+/**
+ * --fire-and-forget: an auto-reply must never affect the delivery of the message
+ * it answers (Misfin's rule). Whatever failed is reported on stderr and in the
+ * `log` file when one is known, and the exit is 0.
+ */
+function forgive(err: unknown, settings: Settings, output: Output, progress: Progress): Outcome {
+  const reason = (err instanceof AutoreplyError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`).replace(/\s*\n\s*/g, ' ').trim();
+  output.err(`autoreply: ${reason} (ignored: --fire-and-forget)`);
+  if (progress.log && !settings.dryRun) logRecord(progress.log, notSentRecord(new Date(), progress.to ?? '', `failed: ${reason}`), settings, output);
+  return { exitCode: EXIT.OK };
+}
+
+async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, output: Output, progress: Progress): Promise<Outcome> {
   const { options, eximStrict: strict } = settings;
-  const keepBody = options.return_message && options.return_size_limit === 0 ? Infinity : Math.max(options.return_size_limit, 500);
+  const preloaded = preloadReplyFile(settings);
+  // {*} in a reply file needs the body kept like return_message does
+  const wholeBody = options.return_message || preloaded.template?.usesWholeMessage === true;
+  const keepBody = wholeBody && options.return_size_limit === 0 ? Infinity : Math.max(options.return_size_limit, 500);
   // Read all of the input first, even when no reply will be sent: the MTA is writing it.
   const message = await readMessage(stdin, keepBody);
+  if (preloaded.error !== undefined) throw preloaded.error;
+  const trace = (line: string) => settings.verbose && output.err(`autoreply: ${line}`);
+  const source = replySource(settings, preloaded.template);
+  // --mailbox: the .auto-reply file is the switch; without it, nothing at all happens
+  if (source.kind === 'off') return finish(settings, output, skip({ kind: 'switched-off', path: source.path }, []));
   const envelope = resolveSender(settings, message);
   const now = new Date();
-  const ctx = expansionContext(message, envelope, now);
-  const trace = (line: string) => settings.verbose && output.err(`autoreply: ${line}`);
+  const ctx = expansionContext(message, envelope, now, strict);
 
   const x = expandOptions(settings, ctx);
+  applySource(settings, source, message, x);
+  progress.log = x.log;
   const to = x.fields.to;
+  progress.to = to;
 
   if (options.never_mail !== undefined) {
     const list = expandNeverMail(options.never_mail, ctx);
@@ -71,12 +114,14 @@ export async function deliver(settings: Settings, stdin: AsyncIterable<Buffer>, 
   }
 
   const recipients = replyRecipients(x.fields);
-  const onceKeyValue = x.once && to !== undefined ? (strict ? to : onceKey(headerAddresses(to))) : undefined;
+  // one entry per (reply, recipients): a reply file or --handle names the reply
+  const identity = settings.handle ?? (source.kind === 'reply-file' ? source.template.identity : undefined);
+  const onceKeyValue = x.once && to !== undefined ? replyKey(identity, strict ? to : onceKey(headerAddresses(to))) : undefined;
   let store: OnceStore | undefined;
   let reply: ByteString;
   try {
     if (!strict) {
-      if (onceKeyValue !== undefined && settings.rules.maxRepliesPerHour > 0) store = await openStore(x.once!, settings);
+      if (onceKeyValue !== undefined && settings.rules.maxRepliesPerHour > 0) store = await openStoreForRate(x.once!, settings, trace);
       const hits = evaluateAll(
         {
           message,
@@ -99,7 +144,10 @@ export async function deliver(settings: Settings, stdin: AsyncIterable<Buffer>, 
     }
 
     // Everything that can make the reply impossible comes before the once database.
-    reply = buildReplyBytes(settings, message, x, ctx);
+    reply =
+      source.kind === 'reply-file'
+        ? replyFileBytes(settings, source.template, message, x.fields, x.fileHeaders ?? [])
+        : buildReplyBytes(settings, message, x, ctx, source.kind === 'mailbox' ? source.body : undefined);
 
     if (settings.dryRun) {
       trace(`once: ${onceKeyValue === undefined ? 'not used' : `key ${onceKeyValue} (not checked in a dry run)`}`);
@@ -124,6 +172,7 @@ export async function deliver(settings: Settings, stdin: AsyncIterable<Buffer>, 
     await store?.close();
   }
 
+  const { submit } = await import('./submit/sendmail.js'); // only a run that sends loads it
   const result = await submit(settings.sendmail, reply);
   if (result.kind === 'failed') {
     // The once record stays: rather miss a reply than send two.
@@ -183,7 +232,12 @@ function expandOptions(settings: Settings, ctx: ExpansionContext): Expanded {
     if (v === undefined) return undefined;
     const r = checkExpand(v, 'path', ctx);
     if (r.tainted) {
-      throw configError(`Tainted '${printable(r.value)}' (${name} path built from message data) not permitted`);
+      const what = `Tainted '${printable(r.value)}' (${name} path built from message data) not permitted`;
+      if (!settings.eximStrict) throw configError(what);
+      // Exim 4.96 expands the path, then refuses to open it: `file` and `once`
+      // (the latter only when `to` is set) defer; a `log` is silently not written.
+      if (name === 'log' || (name === 'once' && o.to === undefined)) return undefined;
+      throw tempError(what);
     }
     return r.value;
   };
@@ -207,11 +261,28 @@ function expandOptions(settings: Settings, ctx: ExpansionContext): Expanded {
   if (once) x.once = once;
   const repeat = o.once_repeat === undefined ? undefined : checkExpand(o.once_repeat, 'path', ctx).value;
   if (repeat !== undefined) {
-    const seconds = parseEximTime(repeat);
+    // Exim's syntax only under --exim-strict; PEP's (and, with --mailbox, Misfin's seconds) besides
+    const seconds = settings.eximStrict ? parseEximTime(repeat) : parseReplyInterval(repeat, settings.mailbox !== undefined);
     if (seconds === undefined) throw configError(`Invalid time value "${printable(repeat)}" for "once_repeat"`);
     x.repeatSeconds = seconds;
   }
   return x;
+}
+
+/**
+ * What the reply's source adds to the expanded options: a reply file's header
+ * lines (they win over the options), or a mailbox's own database and log next
+ * to its `.auto-reply` unless `once` / `log` say otherwise.
+ */
+function applySource(settings: Settings, source: ReplySource, msg: IncomingMessage, x: Expanded): void {
+  if (source.kind === 'reply-file') {
+    const merged = replyFileFields(source.template, msg, x.fields);
+    x.fields = merged.fields;
+    x.fileHeaders = merged.others;
+  } else if (source.kind === 'mailbox') {
+    if (settings.options.once === undefined) x.once = source.paths.once;
+    if (settings.options.log === undefined) x.log = source.paths.log;
+  }
 }
 
 function expandNeverMail(template: ByteString, ctx: ExpansionContext): ByteString {
@@ -228,7 +299,7 @@ function replyRecipients(f: ReplyFields): ByteString[] {
 }
 
 /** The reply's bytes; reads `file` (a missing one defers unless file_optional). */
-function buildReplyBytes(settings: Settings, msg: IncomingMessage, x: Expanded, ctx: ExpansionContext): ByteString {
+function buildReplyBytes(settings: Settings, msg: IncomingMessage, x: Expanded, ctx: ExpansionContext, mailboxBody?: ByteString): ByteString {
   const o = settings.options;
   const messageId = incomingMessageId(msg);
   const reply: Reply = {
@@ -242,6 +313,7 @@ function buildReplyBytes(settings: Settings, msg: IncomingMessage, x: Expanded, 
     const body = readBodyFile(x.file, o.file_optional);
     if (body !== undefined) reply.fileBody = o.file_expand ? expandLines(body, ctx) : body;
   }
+  if (mailboxBody !== undefined) reply.fileBody = mailboxBody;
   if (o.return_message) reply.returned = returnedMessage(msg, o.return_size_limit);
   if (!settings.eximStrict) {
     if (settings.rules.xLoop) reply.extraHeaders += `X-Loop: ${settings.rules.xLoop}\n`;
@@ -272,6 +344,20 @@ function expandLines(body: ByteString, ctx: ExpansionContext): ByteString {
       }
     })
     .join('');
+}
+
+/**
+ * The rate rule reads the once database before anything is decided; a dry run
+ * must work where the database cannot be opened (yet), so it goes without.
+ */
+async function openStoreForRate(path: ByteString, settings: Settings, trace: (line: string) => void): Promise<OnceStore | undefined> {
+  if (!settings.dryRun) return openStore(path, settings);
+  try {
+    return await openStore(path, settings);
+  } catch (err) {
+    trace(`rate: not checked in this dry run (${(err as Error).message})`);
+    return undefined;
+  }
 }
 
 async function openStore(path: ByteString, settings: Settings): Promise<OnceStore> {

@@ -10,9 +10,18 @@ import type { IncomingMessage } from './message/message.js';
  * The expansion variables of SPEC section 4, backed by the incoming message and
  * the envelope. Anything taken from the message is tainted.
  */
-export function expansionContext(msg: IncomingMessage, env: Envelope, now: Date = new Date()): ExpansionContext {
+export function expansionContext(
+  msg: IncomingMessage,
+  env: Envelope,
+  now: Date = new Date(),
+  eximTaint = false,
+): ExpansionContext {
   const clean = (value: ByteString): Expanded => ({ value, tainted: false });
   const dirty = (value: ByteString): Expanded => ({ value, tainted: true });
+  // Exim 4.94+ taints the address being delivered too (--exim-strict): a path
+  // such as `once = /var/spool/$local_part` then defers, as in Exim. An empty
+  // value adds nothing, so it taints nothing (Exim's empty prefix is untainted).
+  const recipientPart = (value: ByteString): Expanded => (eximTaint && value !== '' ? dirty(value) : clean(value));
 
   const variables: Record<string, () => Expanded> = {
     reply_address: () => dirty(replyAddress(msg)),
@@ -20,11 +29,12 @@ export function expansionContext(msg: IncomingMessage, env: Envelope, now: Date 
     return_path: () => dirty(env.sender),
     sender_address_local_part: () => dirty(env.sender.replace(/@[^@]*$/, '')),
     sender_address_domain: () => dirty(env.sender.includes('@') ? env.sender.replace(/^.*@/, '') : ''),
-    // The recipient was validated by the MTA that routed to us: not message data.
-    local_part: () => clean(env.localPart),
-    local_part_prefix: () => clean(env.localPartPrefix),
-    local_part_suffix: () => clean(env.localPartSuffix),
-    domain: () => clean(env.domain),
+    // The recipient was validated by the MTA that routed to us: not message data
+    // (except under --exim-strict, where Exim's taint rules apply).
+    local_part: () => recipientPart(env.localPart),
+    local_part_prefix: () => recipientPart(env.localPartPrefix),
+    local_part_suffix: () => recipientPart(env.localPartSuffix),
+    domain: () => recipientPart(env.domain),
     home: () => clean(env.home),
     message_exim_id: () => clean(env.eximId),
     message_id: () => clean(env.eximId),

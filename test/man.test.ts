@@ -21,8 +21,9 @@ const text = source
   .replace(/\\\(aq/g, "'")
   .replace(/\\&/g, '');
 
+// tap puts its loader into NODE_OPTIONS of every child: run the program without it
 const help = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [join(PROJECT, 'bin/autoreply'), ...args, '--help'], { timeout: 20000 });
+  const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, join(PROJECT, 'bin/autoreply'), ...args, '--help'], { timeout: 20000 });
   return { status: r.status, out: r.stdout.toString(), err: r.stderr.toString() };
 };
 

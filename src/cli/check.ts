@@ -7,6 +7,8 @@ import { AutoreplyError, EXIT } from '../errors.js';
 import { parseMessage } from '../message/reader.js';
 import { TRANSPORT_OPTIONS, type TransportOptions } from '../options/transport-options.js';
 import { parseEximTime } from '../time/exim-time.js';
+import { parseReplyInterval } from '../time/reply-interval.js';
+import { checkStyle } from './check-style.js';
 import { expansionContext } from '../variables.js';
 import { parseTransportArgs } from './transport-args.js';
 
@@ -55,7 +57,8 @@ export async function runCheck(args: string[]): Promise<number> {
       const r = checkExpand(template, kind, ctx, !settings.eximStrict);
       if (kind === 'path' && r.tainted && name !== 'once_repeat') problems.push(`${name}: the path is built from message data (refused, as Exim 4.94+ does)`);
       process.stdout.write(`${name} = ${toText(r.value).replace(/\n/g, '\\n')}\n`);
-      if (name === 'once_repeat' && parseEximTime(r.value) === undefined) problems.push(`once_repeat: invalid time value "${toText(r.value)}"`);
+      const seconds = settings.eximStrict ? parseEximTime(r.value) : parseReplyInterval(r.value, settings.mailbox !== undefined);
+      if (name === 'once_repeat' && seconds === undefined) problems.push(`once_repeat: invalid time value "${toText(r.value)}"`);
       if (name === 'file' && !o.file_optional) problems.push(...readable(r.value, 'file'));
       if (name === 'log' || name === 'once') problems.push(...writableDir(r.value, name));
     } catch (err) {
@@ -63,6 +66,7 @@ export async function runCheck(args: string[]): Promise<number> {
       problems.push(`${name}: ${err.message}`);
     }
   }
+  problems.push(...checkStyle(settings, (line) => process.stdout.write(line + '\n')));
   if (o.to === undefined && o.cc === undefined && o.bcc === undefined) problems.push('to, cc and bcc are all unset: a reply would have no recipients');
   for (const p of problems) process.stderr.write(`autoreply: ${p}\n`);
   process.stdout.write(problems.length === 0 ? 'configuration ok\n' : `${problems.length} problem(s) found\n`);

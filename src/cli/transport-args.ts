@@ -8,6 +8,7 @@ import { parseBool, parseInteger, parseOctal, parseSize } from '../options/value
 import { RULE_NAMES, type RuleName } from '../rules/rule.js';
 import type { Settings } from '../settings.js';
 import { resolveEnvelope } from './context-options.js';
+import { STYLE_GROUP, STYLE_OPTIONS, styleDefaults, styleSettings } from './reply-style-args.js';
 
 const dashed = (name: string) => name.replace(/_/g, '-');
 
@@ -75,6 +76,7 @@ function declareOptions(y: OptionSink): OptionSink {
     .option('end', { type: 'string', describe: 'answer only up to this date or date-time', group: 'Safety rules:' })
     .option('authserv-id', { type: 'string', describe: 'our MTA\'s Authentication-Results id (auth-fail rule)', group: 'Safety rules:' })
     .option('max-replies-per-hour', { type: 'number', describe: 'circuit breaker across all senders (default 100, 0 = none)', group: 'Safety rules:' });
+  for (const [name, opt] of STYLE_OPTIONS) y = y.option(name, { ...opt, group: STYLE_GROUP });
   for (const rule of RULE_NAMES) {
     y = y.option(`allow-${rule}`, { type: 'boolean', describe: `do not apply the ${rule} rule`, group: 'Safety rules:' });
   }
@@ -171,7 +173,7 @@ export async function parseTransportArgs(
   if ((parsed._ as unknown[]).length > 0) throw usageError(`unexpected argument: ${String((parsed._ as unknown[])[0])}`);
 
   // base defaults, then the config file, then flags
-  const raw: Record<string, ByteString | undefined> = { ...base };
+  const raw: Record<string, ByteString | undefined> = { ...base, ...styleDefaults(parsed) };
   if (typeof parsed.config === 'string') {
     for (const s of readConfigFile(parsed.config)) applySetting(raw, s, parsed.config);
   }
@@ -181,6 +183,7 @@ export async function parseTransportArgs(
     else if (typeof v === 'string') raw[name] = fromText(v);
   }
   const options = toOptions(raw);
+  const style = styleSettings(parsed, options);
 
   const { envelope, senderKnown } = resolveEnvelope(
     {
@@ -227,6 +230,7 @@ export async function parseTransportArgs(
       maxRepliesPerHour: num('max-replies-per-hour', 100),
     },
     allowed,
+    ...style,
   };
   return { settings, parsed };
 }

@@ -120,9 +120,13 @@ function twoArg(ex: Expander, name: string, a: Expanded, b: Expanded): boolean {
     case 'gei':
       return byteCompareIc(x, y) >= 0;
     case 'inlist':
-      return listItems(y).some((item) => item === x);
-    case 'inlisti':
-      return listItems(y).some((item) => byteCompareIc(item, x) === 0);
+    case 'inlisti': {
+      // Like Exim, the matching list item becomes $value (inside the if's strings).
+      const hit = listItems(y).find((item) => (name === 'inlist' ? item === x : byteCompareIc(item, x) === 0));
+      if (hit === undefined) return false;
+      ex.lookupValue = { value: hit, tainted: b.tainted };
+      return true;
+    }
     case 'match': {
       // A successful match sets $0..$n for the rest of the enclosing item.
       const caps = matchCaptures(compileRegex(y), a);

@@ -10,9 +10,13 @@ export class Out {
     if (s.length > 0) this.parts.push(s);
   }
 
-  /** A value from elsewhere, carrying its taint. */
+  /**
+   * A value from elsewhere, carrying its taint. An empty value adds nothing, so it
+   * taints nothing: Exim 4.96 accepts `file = /x/${substr_0_0:$local_part}y`.
+   */
   add(v: Expanded): void {
-    if (v.value.length > 0) this.parts.push(v.value);
+    if (v.value.length === 0) return;
+    this.parts.push(v.value);
     if (v.tainted) this.tainted = true;
   }
 

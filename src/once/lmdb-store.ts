@@ -43,6 +43,7 @@
 import { lstatSync, statSync, accessSync, constants, chmodSync, closeSync, openSync, fstatSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { RootDatabase } from 'lmdb';
 import { tempError, AutoreplyError } from '../errors.js';
 import { lockFile, LockError, describeErrno, type HeldLock } from './flock.js';
@@ -78,9 +79,13 @@ const DEFAULT_LOCK_TIMEOUT_MS = 20_000;
 
 type Lmdb = typeof import('lmdb');
 let lmdbModule: Promise<Lmdb> | undefined;
-/** lmdb is loaded only when a once database is used (it costs ~25 ms to load). */
+/**
+ * lmdb is loaded only when a once database is used (it costs ~25 ms to load). Its
+ * CommonJS build: one file to compile instead of some twenty modules, and the
+ * bundle (a script, for V8's code cache) has no ES module loader for import().
+ */
 function loadLmdb(): Promise<Lmdb> {
-  return (lmdbModule ??= import('lmdb'));
+  return (lmdbModule ??= Promise.resolve().then(() => createRequire(import.meta.url)('lmdb') as Lmdb));
 }
 
 interface Stats {
@@ -662,6 +667,8 @@ export function describeLmdbError(e: unknown): string {
     return `is corrupt (${msg.split(/[:\n]/)[0]}); left untouched — restore it or move it aside`;
   if (/ENOSPC|No space left/i.test(msg) || err.code === 'ENOSPC' || err.code === 28) return 'disk full (no space left on device)';
   if (/EDQUOT|quota/i.test(msg)) return 'disk quota exceeded';
+  if (/EIO\b|Input\/output error/i.test(msg) || err.code === 'EIO' || err.code === 5)
+    return 'disk full or I/O error while writing (Input/output error); nothing was recorded';
   if (/EACCES|Permission denied/i.test(msg) || err.code === 13) return 'permission denied';
   if (/EROFS|Read-only file system/i.test(msg)) return 'read-only file system';
   if (/EAGAIN|Resource temporarily unavailable/i.test(msg)) return 'locked by another program';

@@ -30,7 +30,12 @@ const HEADER = /^([!-9;-~]+)[ \t]*:[ \t]*(.*)$/;
  * Not strict: a MIME part, which may have no header block at all (RFC 2046: a
  * part starting with an empty line, or with its body, is text/plain).
  */
-export function splitHeaderBlock(text: ByteString, file: string, firstLine: number, strict: boolean): { split?: Split; problems: Problem[] } {
+export function splitHeaderBlock(
+  text: ByteString,
+  file: string,
+  firstLine: number,
+  strict: boolean,
+): { split?: Split; problems: Problem[]; /** what was read before a problem, for further checks */ partial?: RawHeader[] } {
   const headers: RawHeader[] = [];
   let pos = 0;
   let line = firstLine;
@@ -51,6 +56,7 @@ export function splitHeaderBlock(text: ByteString, file: string, firstLine: numb
         if (!strict && headers.length === 0) return { split: { headers, body: text, bodyLine: firstLine }, problems: [] };
         const shown = content.length > 40 ? `${content.slice(0, 40)}...` : content;
         return {
+          partial: headers,
           problems: [
             {
               file,
@@ -69,6 +75,7 @@ export function splitHeaderBlock(text: ByteString, file: string, firstLine: numb
   }
   if (!strict) return { split: { headers, body: '', bodyLine: line }, problems: [] };
   return {
+    partial: headers,
     problems: [{ file, line: Math.max(firstLine, line - 1), message: 'the header block is not followed by an empty line and a body (add an empty line after the last header)' }],
   };
 }

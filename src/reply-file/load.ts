@@ -44,12 +44,11 @@ export function checkReplyFile(path: string): { template?: ReplyTemplate; proble
   const read = readText(abs, abs);
   if ('problem' in read) return { problems: [read.problem] };
   const problems: Problem[] = [];
-  const { split, problems: splitProblems } = splitHeaderBlock(read.text, abs, 1, true);
+  const { split, problems: splitProblems, partial } = splitHeaderBlock(read.text, abs, 1, true);
   problems.push(...splitProblems);
-  if (!split) return { problems };
 
   const headers: TemplateHeader[] = [];
-  for (const h of split.headers) {
+  for (const h of split?.headers ?? partial ?? []) {
     const scanned = scanPlaceholders(h.value, abs, h.line);
     problems.push(...scanned.problems);
     for (const t of scanned.tokens) {
@@ -61,6 +60,7 @@ export function checkReplyFile(path: string): { template?: ReplyTemplate; proble
     }
     headers.push({ name: h.name, tokens: scanned.tokens, line: h.line });
   }
+  if (!split) return { problems: problems.sort((a, b) => a.line - b.line) };
 
   const tree = bodyTree(split.headers, split.body, split.bodyLine, abs);
   problems.push(...tree.problems);

@@ -65,7 +65,7 @@ export interface ReplyTemplate {
   identity: string;
 }
 
-/** `FILE, line N: message`, the form every reply file error takes. */
+/** `reply file FILE, line N: message`, the form every reply file error takes (no line for a whole-file problem). */
 export function describeProblem(p: Problem): string {
-  return `reply file ${p.file}, line ${p.line}: ${p.message}`;
+  return p.line > 0 ? `reply file ${p.file}, line ${p.line}: ${p.message}` : `reply file ${p.file}: ${p.message}`;
 }

@@ -1,4 +1,5 @@
 import { authFail } from './auth-fail.js';
+import { autoReplySubject } from './auto-reply-subject.js';
 import { autoSubmitted } from './auto-submitted.js';
 import { bounce } from './bounce.js';
 import { bulk } from './bulk.js';
@@ -17,6 +18,7 @@ import { tooManyRecipients } from './too-many-recipients.js';
 export const ALL_RULES: readonly Rule[] = [
   bounce,
   autoSubmitted,
+  autoReplySubject,
   list,
   bulk,
   daemon,

@@ -44,6 +44,7 @@ export interface Rule {
 export const RULE_NAMES = [
   'bounce',
   'auto-submitted',
+  'auto-reply-subject',
   'list',
   'bulk',
   'daemon',

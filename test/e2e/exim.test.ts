@@ -15,6 +15,7 @@ import {
   EXAMPLES,
   builtReason,
   checkProjectReadable,
+  eximDropQueued,
   eximSettled,
   eximSkipReason,
   ensureUser,
@@ -24,6 +25,7 @@ import {
   parseMbox,
   readIfExists,
   removeSystemMailbox,
+  systemEximDeliversLocally,
   tailFile,
 } from './helpers.js';
 import { eximWorld } from './exim-setup.js';
@@ -38,6 +40,7 @@ if (skip) {
   ensureUser('ar-bob', home('ar-bob'));
   removeSystemMailbox('ar-alice');
   removeSystemMailbox('ar-bob');
+  eximDropQueued(['ar-alice@localhost', 'ar-bob@localhost']);
   t.teardown(() => {
     if (process.env.AUTOREPLY_E2E_KEEP) return void t.comment(`kept ${world.work} and /var/mail/ar-*`);
     removeSystemMailbox('ar-alice');
@@ -51,8 +54,9 @@ if (skip) {
   const originals = () => parseMbox(readIfExists(world.mailbox('ar-bob')));
   const context = () => ({ eximLog: tailFile(world.mainlog), vacationLog: readIfExists(join(home('ar-bob'), '.vacation.log')) });
 
-  t.test('the project is reachable by the user the pipe runs as', async (t) => {
-    t.equal(checkProjectReadable('ar-bob'), undefined);
+  t.test('setup', async (t) => {
+    t.equal(checkProjectReadable('ar-bob'), undefined, 'the project is reachable by the user the pipe runs as');
+    t.equal(systemEximDeliversLocally('ar-alice'), undefined, 'the system Exim delivers @localhost to /var/mail');
   });
 
   t.test('first message: the original is delivered and one reply comes back', async (t) => {

@@ -21,15 +21,34 @@ export interface Run {
   stderr: string;
 }
 
+/**
+ * The environment of this process without what the test runner adds. (tap's
+ * process-info plugin still puts its loader into NODE_OPTIONS of every child,
+ * whatever env is given: run autoreply with runAutoreply, which removes it.)
+ */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k === 'NODE_OPTIONS' || k.startsWith('TAP') || k.startsWith('_TAPJS')) delete env[k];
+  return env;
+}
+
 /** Run a program (never through a shell); stdout/stderr as text. */
 export function run(cmd: string, args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): Run {
-  const r = spawnSync(cmd, args, { timeout: 30000, ...opts });
+  const r = spawnSync(cmd, args, { timeout: 30000, env: cleanEnv(), ...opts });
   return {
     status: r.status,
     stdout: r.stdout ? r.stdout.toString() : '',
     stderr: (r.stderr ? r.stderr.toString() : '') + (r.error ? String(r.error) : ''),
   };
 }
+
+/** Run bin/autoreply as an MTA would: no NODE_OPTIONS from the test runner. */
+export function runAutoreply(args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): Run {
+  return run('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, AUTOREPLY, ...args], opts);
+}
+
+/** The same as a shell command line (for su -c). */
+export const autoreplyCommand = (args: string) => `/usr/bin/env -u NODE_OPTIONS ${process.execPath} ${AUTOREPLY} ${args}`;
 
 /** Run and throw with everything printed when the exit code is not 0. */
 export function must(cmd: string, args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): Run {
@@ -42,7 +61,7 @@ export const isRoot = () => typeof process.getuid === 'function' && process.getu
 
 /** The program is built (dist/) and answers --version. */
 export function builtReason(): string | undefined {
-  const r = run(process.execPath, [AUTOREPLY, '--version']);
+  const r = runAutoreply(['--version']);
   return r.status === 0 ? undefined : `bin/autoreply does not run (npm run build?): ${r.stderr.trim()}`;
 }
 
@@ -60,7 +79,7 @@ export function eximSkipReason(): string | undefined {
  * everybody (every parent folder traversable, bin/ and dist/ readable).
  */
 export function checkProjectReadable(user: string): string | undefined {
-  const r = run('su', ['-s', '/bin/sh', user, '-c', `test -r '${AUTOREPLY}' && test -r '${join(PROJECT, 'dist/autoreply.mjs')}'`]);
+  const r = run('su', ['-s', '/bin/sh', user, '-c', `test -r '${AUTOREPLY}' && test -r '${join(PROJECT, 'dist/autoreply.cjs')}'`]);
   return r.status === 0 ? undefined : `${PROJECT} is not readable by user ${user}: the MTA runs autoreply as that user`;
 }
 
@@ -157,6 +176,31 @@ export async function waitUntil(probe: () => boolean, ms = 15000, step = 200): P
 export function eximQueueHas(needle: string, configArgs: string[] = []): boolean {
   const r = run('/usr/sbin/exim', [...configArgs, '-bp']);
   return r.stdout.includes(needle);
+}
+
+/**
+ * The reply goes through /usr/sbin/sendmail with the system's Exim
+ * configuration: it must deliver USER@localhost to /var/mail (Debian's default
+ * "local delivery only" does). Undefined when it does, else why not.
+ */
+export function systemEximDeliversLocally(user: string): string | undefined {
+  const r = run('/usr/sbin/exim', ['-bt', `${user}@localhost`]);
+  return r.status === 0 && /router = \w+, transport = \w+/.test(r.stdout) && !/remote|smtp/.test(r.stdout)
+    ? undefined
+    : `the system Exim configuration does not deliver ${user}@localhost locally (Debian's default "local delivery only" does): ${r.stdout.trim()} ${r.stderr.trim()}`;
+}
+
+/**
+ * Remove from the system Exim queue what earlier runs left for these addresses
+ * (e.g. a message deferred because a test user's home is gone), so that waiting
+ * for the queue to drain means waiting for this run.
+ */
+export function eximDropQueued(needles: string[]): void {
+  const blocks = run('/usr/sbin/exim', ['-bp']).stdout.split(/\n(?=\s*\d+[smhdw]\s)/);
+  for (const b of blocks) {
+    const id = /^\s*\d+[smhdw]\s+\S+\s+(\S+-\S+-\S+)/.exec(b)?.[1];
+    if (id && needles.some((n) => b.includes(n))) run('/usr/sbin/exim', ['-Mrm', id]);
+  }
 }
 
 /**

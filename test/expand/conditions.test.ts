@@ -54,6 +54,8 @@ t.test('inlist, exists', async (t) => {
   t.equal(x('${if inlist{b}{a:b:c}{y}{n}}${if inlist{B}{a:b:c}{y}{n}}${if inlisti{B}{a:b:c}{y}{n}}'), 'yny');
   t.equal(x('${if inlist{b}{<, a,b}{y}{n}}${if inlist{ b}{a: b :c}{y}{n}}${if inlist{a:b}{a::b:c}{y}{n}}'), 'yny');
   t.equal(x('${if exists{/f.txt}{y}{n}}${if exists{/nope}{y}{n}}'), 'yn');
+  // the matching item becomes $value inside the strings (Exim 4.96), and is gone after
+  t.equal(x('${if inlist{b}{a:b:c}{got $value}{no}}|${if inlisti{B}{a : b}{[$value]}}|[$value]'), 'got b|[b]|[]');
 });
 
 t.test('match and captures', async (t) => {

@@ -137,10 +137,11 @@ t.test('failure: the directory is not writable', { skip: isRoot() ? false : 'run
   const db = join(dir, 'once');
   const r = spawnSync(process.execPath, ['-e', 'process.exit(0)'], { uid: 65534, gid: 65534 });
   if (r.status !== 0) return t.skip('cannot run as nobody');
+  // Through env(1), so that the test runner does not instrument the child.
   const child = spawnSync(
-    process.execPath,
-    [join(import.meta.dirname, '../../bin/autoreply'), '--once', db, '--to', 'a@x.org', '--text', 'hi', '--sendmail', '/bin/true', '--sender', 'a@x.org', '--recipient', 'b@y.org'],
-    { uid: 65534, gid: 65534, input: 'From: a@x.org\nTo: b@y.org\nSubject: s\n\nhi\n', encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
+    '/usr/bin/env',
+    ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, join(import.meta.dirname, '../../bin/autoreply'), '--once', db, '--to', 'a@x.org', '--text', 'hi', '--sendmail', '/bin/true', '--sender', 'a@x.org', '--recipient', 'b@y.org'],
+    { uid: 65534, gid: 65534, input: 'From: a@x.org\nTo: b@y.org\nSubject: s\n\nhi\n', encoding: 'utf8' },
   );
   if (child.status !== 75 && /cannot start/.test(child.stderr)) return t.skip('bin/autoreply is not readable by nobody');
   t.equal(child.status, 75, child.stderr);
@@ -256,7 +257,7 @@ t.test('failure: disk full', async (t) => {
   const s = await openOnceStore(db, 0o600);
   let i = 0;
   let failure: unknown;
-  const note = 'n'.repeat(900);
+  const note = 'n'.repeat(3000);
   try {
     for (; i < 5000; i++) await s.checkAndRecord({ key: `user${i}@example.org`, repeatMs: 0, now: T0 + i, maxBytes: 0, note });
   } catch (e) {

@@ -10,6 +10,7 @@ const none = new Set<RuleName>();
 const TRIPS: Record<RuleName, () => RuleInput> = {
   bounce: () => input(PERSONAL, { sender: '' }),
   'auto-submitted': () => input(`${PERSONAL}\nAuto-Submitted: auto-replied (vacation)`),
+  'auto-reply-subject': () => input(PERSONAL.replace(/^Subject: .*$/m, 'Subject: Re: lunch [Auto-Reply]')),
   list: () => input(`${PERSONAL}\nList-Id: Developers <dev.lists.example.org>`),
   bulk: () => input(`${PERSONAL}\nPrecedence: bulk`),
   daemon: () => input(PERSONAL, { sender: 'MAILER-DAEMON@mx.example.net' }),

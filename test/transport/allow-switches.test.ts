@@ -10,6 +10,7 @@ const withHeader = (h: string) => PERSONAL.replace('To: Bob', `${h}\nTo: Bob`);
 const TRIPS: Record<RuleName, () => { args: string[]; input: string }> = {
   bounce: () => ({ args: ['--sender', ''], input: PERSONAL }),
   'auto-submitted': () => ({ args: [], input: withHeader('Auto-Submitted: auto-replied (vacation)') }),
+  'auto-reply-subject': () => ({ args: [], input: PERSONAL.replace('Subject: Lunch on Friday?', 'Subject: [Auto-Reply]') }),
   list: () => ({ args: [], input: withHeader('List-Unsubscribe: <mailto:leave@lists.example>') }),
   bulk: () => ({ args: [], input: withHeader('Precedence: junk') }),
   daemon: () => ({ args: ['--sender', 'MAILER-DAEMON@remote.example'], input: PERSONAL }),

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { autoreply, fakeSendmail, PERSONAL, tmp } from '../helpers/cli.js';
 
@@ -68,6 +68,23 @@ t.test('a path built from message data is refused: 78', async (t) => {
   t.equal(r.code, 78);
   t.match(r.stderr, /Tainted/);
   oneLine(t, r.stderr);
+});
+
+t.test('a tainted path under --exim-strict: as Exim 4.96 (file and once defer, log silently unwritten)', async (t) => {
+  const dir = tmp();
+  const strict = [...base, '--exim-strict', '--recipient', 'bob@example.com'];
+  const file = autoreply([...strict, '--file', `${dir}/$h_subject:`, '--file-optional'], PERSONAL);
+  t.equal(file.code, 75);
+  t.match(file.stderr, /Tainted/);
+  oneLine(t, file.stderr);
+  // $local_part is tainted too under --exim-strict
+  const once = autoreply([...strict, '--once', `${dir}/$local_part.db`], PERSONAL);
+  t.equal(once.code, 75);
+  const sm = fakeSendmail();
+  const log = autoreply([...strict, '--sendmail', sm.path, '--log', `${dir}/$local_part.log`], PERSONAL);
+  t.equal(log.code, 0);
+  t.equal(sm.messages().length, 1);
+  t.notOk(existsSync(join(dir, 'bob.log')));
 });
 
 t.test('non-printing character in a header under --exim-strict: 65', async (t) => {
