@@ -1,3 +1,4 @@
+import { readStdin } from '../message/reader.js';
 import { deliver } from '../transport.js';
 import { parseTransportArgs, VACATION_DEFAULTS } from './transport-args.js';
 
@@ -6,7 +7,7 @@ export async function runTransport(args: string[], mode: 'transport' | 'vacation
   const parsed = await parseTransportArgs(args, process.env, mode === 'vacation' ? { base: VACATION_DEFAULTS } : {});
   if (parsed === 'exit') return 0;
   const { settings } = parsed;
-  const outcome = await deliver(settings, process.stdin, {
+  const outcome = await deliver(settings, readStdin(), {
     out: (text) => process.stdout.write(text),
     err: (line) => process.stderr.write(line + '\n'),
   });

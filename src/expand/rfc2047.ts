@@ -1,4 +1,6 @@
+import { isSpace } from './chars.js';
 import { ExpansionError } from './errors.js';
+import { base64Decode } from './text.js';
 
 /**
  * parse_quote_2047() as `${rfc2047:}` calls it (charset UTF-8, no folding): when
@@ -38,47 +40,94 @@ export function encodeRfc2047(s: string, charset = 'UTF-8'): string {
   return coded ? `${out}?=` : s;
 }
 
-const WORD = /=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=/g;
+/** A decodable encoded word: where it starts and ends, its charset and its decoded bytes. */
+interface MimeWord {
+  start: number;
+  end: number;
+  charset: string;
+  bytes: string;
+}
+
+/**
+ * rfc2047.c decode_mimeword(): the next `=?charset?E?data?=` from `from` on whose
+ * encoding letter is B or Q and whose data decodes (Exim's strict base64 and QP:
+ * no blanks, `=` followed by two hex digits). With `lencheck` (Exim's
+ * check_rfc2047_length, on by default) a word longer than 75 characters is not
+ * one. A candidate that fails is skipped from just after its `=?`.
+ */
+function nextMimeWord(s: string, from: number, lencheck: boolean): MimeWord | undefined {
+  for (let pos = from; ; ) {
+    const start = s.indexOf('=?', pos);
+    if (start < 0) return undefined;
+    const q1 = s.indexOf('?', start + 2);
+    if (q1 < 0) return undefined;
+    const q2 = s.indexOf('?', q1 + 1);
+    if (q2 < 0) return undefined;
+    const end = s.indexOf('?=', q2 + 1);
+    if (end < 0) return undefined;
+    pos = start + 2;
+    if ((lencheck && end - start > 73) || q2 - q1 !== 2) continue;
+    const enc = (s[q1 + 1] as string).toUpperCase();
+    const data = s.slice(q2 + 1, end);
+    const bytes = enc === 'B' ? base64Decode(data) : enc === 'Q' ? qpDecode(data) : undefined;
+    if (bytes !== undefined) return { start, end: end + 2, charset: s.slice(start + 2, q1), bytes };
+  }
+}
+
+/** rfc2047_qpdecode(): `_` is a space, `=XX` a byte; blanks or a bad `=` reject the word. */
+function qpDecode(data: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < data.length; i++) {
+    const c = data[i] as string;
+    if (c === '_') out += ' ';
+    else if (c === '=') {
+      const hex = data.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 2;
+    } else if (c === ' ' || c === '\t') return undefined;
+    else out += c;
+  }
+  return out;
+}
+
+/**
+ * rfc2047_decode2(): decodes every encoded word of `s` (byte string), converting
+ * each one's bytes with `convert` (none: bytes kept, as for `$bh_`); NULs become
+ * `?`; text between words is kept, except whitespace between two decodable words.
+ * A string without any decodable word is returned unchanged.
+ */
+export function decodeMimeWords(
+  s: string,
+  convert?: (bytes: string, charset: string) => string,
+  lencheck = true,
+): string {
+  let word = nextMimeWord(s, 0, lencheck);
+  if (!word) return s;
+  let out = '';
+  let pos = 0;
+  while (word) {
+    out += s.slice(pos, word.start);
+    out += (convert ? convert(word.bytes, word.charset) : word.bytes).replace(/\0/g, '?');
+    pos = word.end;
+    word = nextMimeWord(s, pos, lencheck);
+    if (word) {
+      let p = pos;
+      while (isSpace(s[p])) p++;
+      if (p === word.start) pos = p;
+    }
+  }
+  return out + s.slice(pos);
+}
 
 /**
  * `${rfc2047d:}`: decodes encoded words into UTF-8 bytes (Exim's headers_charset);
- * whitespace between two adjacent encoded words is dropped. Text outside encoded
- * words is kept as is.
+ * a charset iconv cannot open fails the expansion, as in Exim.
  */
 export function decodeRfc2047(s: string): string {
-  let out = '';
-  let last = 0;
-  let prevWordEnd = -1;
-  for (const m of s.matchAll(WORD)) {
-    const idx = m.index ?? 0;
-    const gap = s.slice(last, idx);
-    if (!(prevWordEnd === last && /^[ \t\r\n]*$/.test(gap))) out += gap;
-    if (m[0].length > 75) {
-      out += m[0];
-    } else {
-      out += convert(decodeWord(m[2] as string, m[3] as string), m[1] as string);
-    }
-    last = idx + m[0].length;
-    prevWordEnd = last;
-  }
-  return out + s.slice(last);
-}
-
-function decodeWord(enc: string, text: string): Buffer {
-  if (enc === 'B' || enc === 'b') {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new ExpansionError(`invalid base64 in RFC 2047 word "${text}"`);
-    return Buffer.from(text, 'base64');
-  }
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c === '_') bytes.push(32);
-    else if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(c.charCodeAt(0) & 0xff);
-  }
-  return Buffer.from(bytes);
+  return decodeMimeWords(s, (bytes, charset) =>
+    charset.toUpperCase() === 'UTF-8' ? bytes : convert(Buffer.from(bytes, 'latin1'), charset),
+  );
 }
 
 /** Charset bytes to UTF-8 bytes (a byte string); an unknown charset fails as iconv does. */

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type LibMime from 'libmime';
 import { fromText, type ByteString } from '../bytes.js';
 import type { HeaderForm } from '../expand/context.js';
+import { decodeMimeWords } from '../expand/rfc2047.js';
 import { findHeaders, type IncomingMessage } from './message.js';
 
 /**
@@ -39,32 +40,26 @@ export function headerValue(msg: IncomingMessage, name: string, form: HeaderForm
 let libmime: typeof LibMime | undefined;
 const loadLibmime = () => (libmime ??= createRequire(import.meta.url)('libmime') as typeof LibMime);
 
-const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
-const ADJACENT_WORDS = /(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)[ \t\n\r]+(?==\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)/g;
-
 /**
- * RFC 2047 decoding. With `toUtf8`, each word is converted from its charset to
- * UTF-8 (Exim's `$h_`); without, the decoded bytes are kept as they are (`$bh_`).
- * Whitespace between adjacent encoded words is dropped, as RFC 2047 requires.
+ * RFC 2047 decoding as Exim's find_header() does it (rfc2047_decode2, see
+ * decodeMimeWords): words longer than 75 characters or not strictly B/Q-decodable
+ * stay as they are; whitespace between two decoded words is dropped. With
+ * `toUtf8`, each word is converted from its charset to UTF-8 (`$h_`; a UTF-8 word
+ * is copied unchecked, like Exim, which skips iconv when the charsets are the
+ * same); without, the decoded bytes are kept as they are (`$bh_`).
  */
 export function decodeEncodedWords(value: ByteString, toUtf8: boolean): ByteString {
   if (!value.includes('=?')) return value;
-  const mime = toUtf8 ? loadLibmime() : undefined; // outside the try: a missing libmime is not a bad word
-  return value.replace(ADJACENT_WORDS, '$1').replace(ENCODED_WORD, (word, charset: string, enc: string, text: string) => {
+  if (!toUtf8) return decodeMimeWords(value);
+  const mime = loadLibmime(); // outside the conversion: a missing libmime is not a bad word
+  return decodeMimeWords(value, (bytes, charset) => {
+    if (charset.toUpperCase() === 'UTF-8') return bytes;
     try {
-      if (mime) return fromText(mime.decodeWord(charset, enc, text));
-      return wordBytes(enc, text);
+      return fromText(mime.decodeWord(charset, 'B', Buffer.from(bytes, 'latin1').toString('base64')));
     } catch {
-      return word;
+      return bytes; // iconv could not convert: Exim keeps the bytes
     }
   });
-}
-
-function wordBytes(enc: string, text: string): ByteString {
-  if (enc.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('latin1');
-  return text
-    .replace(/_/g, ' ')
-    .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /**

@@ -55,7 +55,7 @@ export interface OnceEntry extends OnceRecord {
 }
 
 export interface OnceStoreOptions {
-  /** How long to wait for the lock before giving up (exit 75). Default 20 s, or $AUTOREPLY_ONCE_LOCK_TIMEOUT seconds. */
+  /** How long to wait for the lock before giving up (exit 75). Default 60 s (as Exim waits for its hints databases), or $AUTOREPLY_ONCE_LOCK_TIMEOUT seconds. */
   lockTimeoutMs?: number;
 }
 
@@ -75,7 +75,7 @@ const MAX_RAW_KEY = 1000;
 const FORMAT = { program: 'autoreply', format: 1 };
 const RATE_BUCKET_MS = 10_000;
 const RATE_KEEP_MS = 3_660_000;
-const DEFAULT_LOCK_TIMEOUT_MS = 20_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 type Lmdb = typeof import('lmdb');
 let lmdbModule: Promise<Lmdb> | undefined;

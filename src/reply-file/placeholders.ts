@@ -81,8 +81,3 @@ export function scanPlaceholders(text: ByteString, file: string, firstLine: numb
   flush();
   return { tokens, problems };
 }
-
-/** Does any token (at any depth of includes already resolved) use `{*}`? */
-export function usesWholeMessage(tokens: Token[]): boolean {
-  return tokens.some((t) => t.kind === 'all');
-}

@@ -68,10 +68,12 @@ export function runCase(name: string, dir = CASES): CaseResult {
           if (eq > 0 && !line.startsWith('PATH=')) env[line.slice(0, eq)] = line.slice(eq + 1);
         }
       }
+      // env -i, as the shared runner and Exim's pipe do (and tap's NODE_OPTIONS stay out)
+      const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
       const run = spawnSync(
-        process.execPath,
-        [join(PROJECT, 'bin/autoreply'), '--exim-strict', '--config', conf, '--sendmail', standin, '--primary-hostname', 'mail.example.com'],
-        { input: readFileSync(join(c, `expected/${n}.pipe-input.eml`)), env, timeout: 20000 },
+        '/usr/bin/env',
+        ['-i', ...vars, process.execPath, join(PROJECT, 'bin/autoreply'), '--exim-strict', '--config', conf, '--sendmail', standin, '--primary-hostname', 'mail.example.com'],
+        { input: readFileSync(join(c, `expected/${n}.pipe-input.eml`)), timeout: 20000 },
       );
       const d: DeliveryResult = {
         n,

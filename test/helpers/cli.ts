@@ -47,9 +47,11 @@ export interface Run {
 
 /** Run `autoreply ARGS < input` in a clean environment (plus `env`). */
 export function autoreply(args: string[], input: string | Buffer = '', env: Record<string, string> = {}): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  // env -i, as an MTA's pipe does: nothing of the test runner's environment
+  // (tap injects NODE_OPTIONS into child processes) reaches the program.
+  const vars = Object.entries({ PATH: '/usr/local/bin:/usr/bin:/bin', ...env }).map(([k, v]) => `${k}=${v}`);
+  const r = spawnSync('/usr/bin/env', ['-i', ...vars, process.execPath, BIN, ...args], {
     input: typeof input === 'string' ? Buffer.from(input, 'latin1') : input,
-    env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...env },
     timeout: 30_000,
   });
   return { code: r.status, stdout: r.stdout.toString('latin1'), stderr: r.stderr.toString('utf8') };
