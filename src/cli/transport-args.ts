@@ -135,7 +135,7 @@ class OptionSpec implements OptionSink {
  * yargs. Anything unusual (--help, --version, an unknown option, a stray argument,
  * a parse error) returns undefined and goes to yargs for its checks and messages.
  */
-function quickParse(args: string[]): Parsed | undefined {
+export function quickParse(args: string[]): Parsed | undefined {
   const spec = new OptionSpec();
   declareOptions(spec);
   if (!spec.complete) return undefined;
