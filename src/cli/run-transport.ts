@@ -4,7 +4,13 @@ import { parseTransportArgs, VACATION_DEFAULTS } from './transport-args.js';
 
 /** `autoreply [OPTIONS] < message` and `autoreply vacation [OPTIONS] < message`. */
 export async function runTransport(args: string[], mode: 'transport' | 'vacation'): Promise<number> {
-  const parsed = await parseTransportArgs(args, process.env, mode === 'vacation' ? { base: VACATION_DEFAULTS } : {});
+  let parsed;
+  try {
+    parsed = await parseTransportArgs(args, process.env, mode === 'vacation' ? { base: VACATION_DEFAULTS } : {});
+  } catch (err) {
+    await drainStdin();
+    throw err;
+  }
   if (parsed === 'exit') return 0;
   const { settings } = parsed;
   const outcome = await deliver(settings, readStdin(), {
@@ -12,4 +18,18 @@ export async function runTransport(args: string[], mode: 'transport' | 'vacation
     err: (line) => process.stderr.write(line + '\n'),
   });
   return outcome.exitCode;
+}
+
+/**
+ * A run that fails before reading its input still reads it all: an MTA writing
+ * the message into a pipe nobody reads sees a write error instead of our reason.
+ * Not from a terminal, where nobody is writing and it would wait forever.
+ */
+async function drainStdin(): Promise<void> {
+  if (process.stdin.isTTY) return;
+  try {
+    for await (const chunk of readStdin()) void chunk;
+  } catch {
+    // nothing more to read
+  }
 }
