@@ -322,11 +322,16 @@ export class LmdbOnceStore implements OnceStore {
         db.putSync(META_STATS, encode(stats));
       });
     };
+    let flushed = false;
     for (const e of entries) {
       batch.push(e);
-      if (batch.length >= batchSize) await flush();
+      if (batch.length >= batchSize) {
+        await flush();
+        flushed = true;
+      }
     }
-    if (batch.length > 0 || !this.exists()) await flush();
+    // Always open the database at least once, so that a problem with it shows.
+    if (batch.length > 0 || !flushed) await flush();
     return result;
   }
 
@@ -390,7 +395,7 @@ export class LmdbOnceStore implements OnceStore {
         }
       }
       const handle = db;
-      this.checkFormat(handle, write);
+      this.checkFormat(handle);
       try {
         if (write) {
           return handle.transactionSync(() => {
@@ -516,7 +521,7 @@ export class LmdbOnceStore implements OnceStore {
     }
   }
 
-  private checkFormat(db: RootDatabase, write: boolean): void {
+  private checkFormat(db: RootDatabase): void {
     const marker = readJson(db, META_FORMAT) as { program?: string; format?: number } | undefined;
     if (marker) {
       if (marker.program !== FORMAT.program) throw this.fail('was created by another program; left untouched');
@@ -528,7 +533,6 @@ export class LmdbOnceStore implements OnceStore {
     let any = false;
     for (const _ of db.getKeys({ limit: 1 })) any = true;
     if (any) throw this.fail('is an LMDB database created by another program (no autoreply marker); left untouched');
-    void write;
   }
 }
 
