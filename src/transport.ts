@@ -8,7 +8,7 @@ import { headerAddresses } from './message/addresses.js';
 import type { IncomingMessage } from './message/message.js';
 import { readMessage } from './message/reader.js';
 import { onceKey } from './once/key.js';
-import { openStore, openStoreForRate } from './once/open.js';
+import { openStore } from './once/open.js';
 import type { OnceStore } from './once/store.js';
 import { expandNeverMail, expandOptions, type Expanded } from './options/expand-options.js';
 import { replyKey } from './reply-file/identity.js';
@@ -18,6 +18,8 @@ import { removeNeverMail } from './reply/never-mail.js';
 import type { ReplyFields } from './reply/reply.js';
 import { finish, type Outcome, type Output } from './report.js';
 import { evaluateAll } from './rules/index.js';
+import { rate } from './rules/rate.js';
+import type { RuleInput } from './rules/rule.js';
 import type { Settings } from './settings.js';
 import { submit } from './submit/sendmail.js';
 import { expansionContext } from './variables.js';
@@ -88,24 +90,21 @@ async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, outp
   // one entry per (reply, recipients): a reply file or --handle names the reply
   const identity = settings.handle ?? (source.kind === 'reply-file' ? source.template.identity : undefined);
   const onceKeyValue = x.once && to !== undefined ? replyKey(identity, strict ? to : onceKey(headerAddresses(to))) : undefined;
+  // repliesLastHour is left unknown here: `rate` is judged with the once record below
+  const ruleInput: RuleInput = {
+    message,
+    sender: envelope.sender,
+    recipient: envelope.recipient || undefined,
+    aliases: settings.aliases,
+    replyRecipients: recipients,
+    settings: settings.rules,
+    now: now.getTime(),
+  };
   let store: OnceStore | undefined;
   let reply: ByteString;
   try {
     if (!strict) {
-      if (onceKeyValue !== undefined && settings.rules.maxRepliesPerHour > 0) store = await openStoreForRate(x.once!, settings, trace);
-      const hits = evaluateAll(
-        {
-          message,
-          sender: envelope.sender,
-          recipient: envelope.recipient || undefined,
-          aliases: settings.aliases,
-          replyRecipients: recipients,
-          settings: settings.rules,
-          now: now.getTime(),
-          ...(store ? { repliesLastHour: await store.countRepliesSince(now.getTime() - 3600_000) } : {}),
-        },
-        settings.allowed,
-      );
+      const hits = evaluateAll(ruleInput, settings.allowed);
       if (hits.length > 0) {
         const decision = skip({ kind: 'rule', hit: hits[0]!, others: hits.slice(1) }, recipients);
         if (x.log && !settings.dryRun) logRecord(x.log, notSentRecord(now, to ?? recipients.join(', '), hits[0]!.rule), settings, output);
@@ -126,14 +125,21 @@ async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, outp
     }
 
     if (onceKeyValue !== undefined) {
-      store ??= await openStore(x.once!, settings);
+      store = await openStore(x.once!, settings);
       const verdict = await store.checkAndRecord({
         key: onceKeyValue,
         repeatMs: x.repeatSeconds * 1000,
         now: now.getTime(),
         maxBytes: options.once_file_size,
         ...(x.fields.subject !== undefined ? { note: toText(x.fields.subject) } : {}),
+        // the circuit breaker, in the same exclusive transaction as the record
+        maxRepliesPerHour: strict || settings.allowed.has('rate') ? 0 : settings.rules.maxRepliesPerHour,
       });
+      if (!verdict.send && 'rateLimited' in verdict) {
+        const hit = { rule: 'rate' as const, reason: rate.check({ ...ruleInput, repliesLastHour: verdict.rateLimited }) ?? 'rate' };
+        if (x.log) logRecord(x.log, notSentRecord(now, to!, 'rate'), settings, output);
+        return finish(settings, output, skip({ kind: 'rule', hit, others: [] }, recipients));
+      }
       if (!verdict.send) {
         if (x.log) logRecord(x.log, previouslySentRecord(now, to!), settings, output);
         return finish(settings, output, skip({ kind: 'once', key: onceKeyValue, lastReply: verdict.previous.lastReply }, recipients));

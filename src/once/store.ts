@@ -17,7 +17,9 @@ export interface OnceRecord {
 /** The outcome of checking and recording one key. */
 export type OnceDecision =
   | { send: true; previous?: OnceRecord }
-  | { send: false; previous: OnceRecord };
+  | { send: false; previous: OnceRecord }
+  /** The circuit breaker: this many replies were recorded in the last hour already. */
+  | { send: false; rateLimited: number };
 
 export interface OnceCheck {
   /** The database key (see SPEC 6: normalised recipients, or the raw `to` under --exim-strict). */
@@ -30,6 +32,11 @@ export interface OnceCheck {
   maxBytes: number;
   /** Stored with the record. */
   note?: string;
+  /**
+   * The `rate` rule, judged in the same exclusive transaction: refuse when this
+   * many replies (to anyone) were recorded in the hour before `now`. 0 = no limit.
+   */
+  maxRepliesPerHour?: number;
 }
 
 export interface OnceStore {

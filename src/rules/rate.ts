@@ -3,7 +3,10 @@ import type { Rule } from './rule.js';
 /**
  * A circuit breaker: a flood of messages from many (forged) senders must not make
  * us send a flood of replies. `repliesLastHour` comes from the once database;
- * unknown (no database) means the rule cannot judge. 0 = unlimited.
+ * unknown (no database) means the rule cannot judge. 0 = unlimited. The
+ * transport counts inside the once database's exclusive check-and-record
+ * transaction (one locked use per delivery, and no race between count and
+ * record) and asks this rule for the verdict's words.
  */
 export const rate: Rule = {
   name: 'rate',
