@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash } from '../lazy-crypto.js';
 import { toBuffer } from '../bytes.js';
 import { ExpansionError } from './errors.js';
 

@@ -42,7 +42,7 @@
  */
 import { lstatSync, statSync, accessSync, constants, chmodSync, closeSync, openSync, fstatSync, readSync, readdirSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash } from '../lazy-crypto.js';
 import { createRequire } from 'node:module';
 import type { RootDatabase } from 'lmdb';
 import { tempError, AutoreplyError } from '../errors.js';

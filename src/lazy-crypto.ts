@@ -1,0 +1,14 @@
+import { createRequire } from 'node:module';
+import type * as Crypto from 'node:crypto';
+
+let crypto: typeof Crypto | undefined;
+
+/**
+ * node:crypto's createHash, loaded on first use: loading node:crypto costs about
+ * 5 ms, and most deliveries hash nothing (only `${md5:}` and friends, long once
+ * keys and reply-file identities do).
+ */
+export function createHash(algorithm: string): Crypto.Hash {
+  crypto ??= createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+  return crypto.createHash(algorithm);
+}
