@@ -1,4 +1,5 @@
 import type { ByteString } from '../bytes.js';
+import { optionHeaderLines } from '../reply/build.js';
 import { bodyMimeHeaders } from '../reply/mime.js';
 import type { ReplyFields } from '../reply/reply.js';
 import type { RenderedHeader } from './render.js';
@@ -65,13 +66,7 @@ export interface ReplyFileReply {
 export function buildReplyFileReply(r: ReplyFileReply): ByteString {
   const f = r.fields;
   const has = (name: string) => r.others.some((h) => h.name.toLowerCase() === name);
-  let out = '';
-  if (f.from !== undefined) out += `From: ${f.from}\n`;
-  if (f.reply_to !== undefined) out += `Reply-To: ${f.reply_to}\n`;
-  if (f.to !== undefined) out += `To: ${f.to}\n`;
-  if (f.cc !== undefined) out += `Cc: ${f.cc}\n`;
-  if (f.bcc !== undefined) out += `Bcc: ${f.bcc}\n`;
-  if (f.subject !== undefined) out += `Subject: ${f.subject}\n`;
+  let out = optionHeaderLines(f);
   if (!has('in-reply-to')) out += r.inReplyTo;
   if (!has('references')) out += r.references;
   if (!has('auto-submitted')) out += 'Auto-Submitted: auto-replied\n';

@@ -1,5 +1,5 @@
 import type { ByteString } from '../bytes.js';
-import type { Reply } from './reply.js';
+import type { Reply, ReplyFields } from './reply.js';
 
 /**
  * The reply's bytes in Exim's order (autoreply.c): From, Reply-To, To, Cc, Bcc,
@@ -8,13 +8,7 @@ import type { Reply } from './reply.js';
  */
 export function buildReply(reply: Reply): ByteString {
   const f = reply.fields;
-  let out = '';
-  if (f.from !== undefined) out += `From: ${f.from}\n`;
-  if (f.reply_to !== undefined) out += `Reply-To: ${f.reply_to}\n`;
-  if (f.to !== undefined) out += `To: ${f.to}\n`;
-  if (f.cc !== undefined) out += `Cc: ${f.cc}\n`;
-  if (f.bcc !== undefined) out += `Bcc: ${f.bcc}\n`;
-  if (f.subject !== undefined) out += `Subject: ${f.subject}\n`;
+  let out = optionHeaderLines(f);
   out += reply.inReplyTo + reply.references;
   out += 'Auto-Submitted: auto-replied\n';
   out += reply.extraHeaders;
@@ -27,5 +21,17 @@ export function buildReply(reply: Reply): ByteString {
   }
   if (reply.fileBody !== undefined) out += reply.fileBody;
   if (reply.returned !== undefined) out += reply.returned;
+  return out;
+}
+
+/** The header options that are set, in Exim's order: From, Reply-To, To, Cc, Bcc, Subject. */
+export function optionHeaderLines(f: ReplyFields): ByteString {
+  let out = '';
+  if (f.from !== undefined) out += `From: ${f.from}\n`;
+  if (f.reply_to !== undefined) out += `Reply-To: ${f.reply_to}\n`;
+  if (f.to !== undefined) out += `To: ${f.to}\n`;
+  if (f.cc !== undefined) out += `Cc: ${f.cc}\n`;
+  if (f.bcc !== undefined) out += `Bcc: ${f.bcc}\n`;
+  if (f.subject !== undefined) out += `Subject: ${f.subject}\n`;
   return out;
 }
