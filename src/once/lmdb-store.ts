@@ -40,14 +40,43 @@
  * recorded). The LMDB file itself is larger than that figure (B-tree pages and
  * the time index: roughly 3-5 times) and never shrinks; freed pages are reused.
  */
-import { lstatSync, statSync, accessSync, constants, chmodSync, closeSync, openSync, fstatSync, readSync, readdirSync, statfsSync } from 'node:fs';
+import { lstatSync, statSync, accessSync, constants, chmodSync, closeSync, openSync, fstatSync, readSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createHash } from '../lazy-crypto.js';
-import { createRequire } from 'node:module';
 import type { RootDatabase } from 'lmdb';
 import { tempError, AutoreplyError } from '../errors.js';
 import { lockFile, LockError, describeErrno, type HeldLock } from './flock.js';
 import type { OnceCheck, OnceDecision, OnceRecord, OnceStore } from './store.js';
+import {
+  bumpRate,
+  decode,
+  encode,
+  entryCost,
+  evictOldest,
+  fixStats,
+  FORMAT,
+  HOUR_MS,
+  idOf,
+  IDX,
+  indexKey,
+  keyFromId,
+  META_FORMAT,
+  META_RATE,
+  META_STATS,
+  ONE,
+  readJson,
+  readRecord,
+  readStats,
+  REC,
+  recordKey,
+  removeEntry,
+  repliesSince,
+  toRecord,
+  type RawRecord,
+  type Stats,
+} from './layout.js';
+import { describeLmdbError } from './lmdb-errors.js';
+import { loadLmdb } from './lmdb-load.js';
+
 
 /** One entry as the management commands see it. */
 export interface OnceEntry extends OnceRecord {
@@ -65,69 +94,7 @@ export interface ImportResult {
   skipped: number;
 }
 
-const META_FORMAT = Buffer.from('\x00format', 'latin1');
-const META_STATS = Buffer.from('\x00stats', 'latin1');
-const META_RATE = Buffer.from('\x00rate', 'latin1');
-const REC = 0x01;
-const IDX = 0x02;
-const ONE = Buffer.from('1');
-const MAX_RAW_KEY = 1000;
-const FORMAT = { program: 'autoreply', format: 1 };
-const RATE_BUCKET_MS = 10_000;
-const RATE_KEEP_MS = 3_660_000;
 const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
-
-type Lmdb = typeof import('lmdb');
-let lmdbModule: Promise<Lmdb> | undefined;
-/**
- * lmdb is loaded only when a once database is used (it costs ~25 ms to load). Its
- * CommonJS build: one file to compile instead of some twenty modules, and the
- * bundle (a script, for V8's code cache) has no ES module loader for import().
- */
-function loadLmdb(): Promise<Lmdb> {
-  return (lmdbModule ??= Promise.resolve().then(() => withLoaderHints(() => createRequire(import.meta.url)('lmdb') as Lmdb)));
-}
-
-/**
- * Two settings that make loading lmdb about 12 ms cheaper, set only while it
- * loads (the submission program must not inherit them): msgpackr need not look
- * for its native accelerator — our values are raw bytes, never msgpack — and the
- * loader of lmdb's native addon need not run detect-libc (which starts by
- * loading child_process and net) when a glance at /lib tells musl from glibc.
- */
-function withLoaderHints<T>(load: () => T): T {
-  const hints: Record<string, string> = { MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true', LIBC: libcFamily() };
-  const saved = new Map(Object.keys(hints).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(hints)) if (process.env[k] === undefined) process.env[k] = v;
-  try {
-    return load();
-  } finally {
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
-
-function libcFamily(): string {
-  try {
-    return readdirSync('/lib').some((f) => f.startsWith('ld-musl-')) ? 'musl' : 'glibc';
-  } catch {
-    return 'glibc';
-  }
-}
-
-interface Stats {
-  entries: number;
-  bytes: number;
-}
-
-interface RawRecord {
-  t: number;
-  c: number;
-  n?: string;
-  k?: string;
-}
 
 /** Open the once database at `path` (created on first write with `mode`). */
 export async function openOnceStore(path: string, mode: number, options: OnceStoreOptions = {}): Promise<LmdbOnceStore> {
@@ -585,155 +552,8 @@ function readHead(fd: number, buf: Buffer): number {
   return readSync(fd, buf, 0, buf.length, 0);
 }
 
-// ---- encoding helpers ----------------------------------------------------------------------
-
-function encode(v: unknown): Buffer {
-  return Buffer.from(JSON.stringify(v), 'utf8');
-}
-
-function decode(b: Buffer | Uint8Array): unknown {
-  return JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
-}
-
-function readJson(db: RootDatabase, key: Buffer): unknown {
-  const v = db.getBinary(key) as Buffer | undefined;
-  if (v === undefined) return undefined;
-  try {
-    return decode(v);
-  } catch {
-    throw new Error('MDB_CORRUPTED: an entry that is not valid JSON');
-  }
-}
-
-function readRecord(db: RootDatabase, key: Buffer): RawRecord | undefined {
-  const v = readJson(db, key) as RawRecord | undefined;
-  if (v !== undefined && (typeof v !== 'object' || v === null || typeof v.t !== 'number'))
-    throw new Error('MDB_CORRUPTED: an entry without a time');
-  return v;
-}
-
-function readStats(db: RootDatabase): Stats {
-  const s = readJson(db, META_STATS) as Stats | undefined;
-  return s ? { entries: s.entries, bytes: s.bytes } : { entries: 0, bytes: 0 };
-}
-
-function fixStats(s: Stats): void {
-  if (s.entries < 0) s.entries = 0;
-  if (s.bytes < 0) s.bytes = 0;
-}
-
-function toRecord(raw: RawRecord): OnceRecord {
-  const r: OnceRecord = { lastReply: raw.t, count: raw.c ?? 1 };
-  if (raw.n !== undefined) r.note = raw.n;
-  return r;
-}
-
-/** The key as bytes: keys are byte strings (one char per byte, see bytes.ts). */
-function keyBytes(key: string): Buffer {
-  return Buffer.from(key, 'latin1');
-}
-
-/** What an entry costs against once_file_size: its record size in Exim's cache file. */
-export function entryCost(key: string): number {
-  return keyBytes(key).length + 9;
-}
-
-function idOf(key: string): Buffer {
-  const b = keyBytes(key);
-  if (b.length <= MAX_RAW_KEY) return Buffer.concat([Buffer.from([0]), b]);
-  return Buffer.concat([Buffer.from([1]), createHash('sha256').update(b).digest()]);
-}
-
-function keyFromId(id: Buffer, raw: RawRecord): string {
-  if (id[0] === 1) return raw.k ?? '';
-  return id.subarray(1).toString('latin1');
-}
-
-function recordKey(id: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([REC]), id]);
-}
-
-function indexKey(t: number, id: Buffer): Buffer {
-  const b = Buffer.alloc(9 + id.length);
-  b[0] = IDX;
-  b.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(t))), 1);
-  id.copy(b, 9);
-  return b;
-}
-
-function removeEntry(db: RootDatabase, id: Buffer, raw: RawRecord, stats: Stats, key: string): void {
-  db.removeSync(recordKey(id));
-  db.removeSync(indexKey(raw.t, id));
-  stats.entries--;
-  stats.bytes -= entryCost(key);
-  fixStats(stats);
-}
-
-/** Drop entries with the oldest last reply until the total is within `maxBytes`. */
-function evictOldest(db: RootDatabase, stats: Stats, maxBytes: number, keep: Buffer | undefined): void {
-  while (stats.bytes > maxBytes) {
-    const victims: Buffer[] = [];
-    for (const { key } of db.getRange({ start: Buffer.from([IDX]), end: Buffer.from([IDX + 1]), limit: 256 })) {
-      victims.push(Buffer.from(key as Buffer));
-    }
-    let progressed = false;
-    for (const ik of victims) {
-      if (stats.bytes <= maxBytes) break;
-      const id = ik.subarray(9);
-      if (keep && id.equals(keep)) continue;
-      const raw = readRecord(db, recordKey(id));
-      db.removeSync(ik);
-      progressed = true;
-      if (raw) {
-        db.removeSync(recordKey(id));
-        stats.entries--;
-        stats.bytes -= entryCost(keyFromId(id, raw));
-      }
-    }
-    if (!progressed) break; // only the entry we keep is left
-  }
-  fixStats(stats);
-}
-
-const HOUR_MS = 3600_000;
 /** Below this much free space the database is not written (see checkFreeSpace). */
 const MIN_FREE_BYTES = 256 * 1024;
 
-/** Replies recorded since `sinceMs`, from the rate buckets (never a scan). */
-function repliesSince(db: RootDatabase, sinceMs: number): number {
-  const rate = (readJson(db, META_RATE) ?? {}) as Record<string, number>;
-  let n = 0;
-  for (const [bucket, count] of Object.entries(rate)) {
-    if ((Number(bucket) + 1) * RATE_BUCKET_MS > sinceMs) n += count;
-  }
-  return n;
-}
 
-function bumpRate(db: RootDatabase, now: number): void {
-  const rate = (readJson(db, META_RATE) ?? {}) as Record<string, number>;
-  const bucket = Math.floor(now / RATE_BUCKET_MS);
-  const oldest = Math.floor((now - RATE_KEEP_MS) / RATE_BUCKET_MS);
-  const next: Record<string, number> = {};
-  for (const [b, c] of Object.entries(rate)) if (Number(b) >= oldest) next[b] = c;
-  next[bucket] = (next[bucket] ?? 0) + 1;
-  db.putSync(META_RATE, encode(next));
-}
-
-/** One line for an LMDB or system error. */
-export function describeLmdbError(e: unknown): string {
-  const err = e as { message?: string; code?: string | number };
-  const msg = String(err?.message ?? e);
-  if (/MDB_MAP_FULL/.test(msg)) return 'database is full (LMDB map full); run "autoreply once prune" or set once_file_size';
-  if (/MDB_INVALID|not an LMDB file/i.test(msg)) return 'is not an LMDB database (corrupt, or a file of another program); left untouched';
-  if (/MDB_VERSION_MISMATCH/.test(msg)) return 'was written by an incompatible LMDB version; left untouched';
-  if (/MDB_CORRUPTED|MDB_PAGE_NOTFOUND|MDB_BAD_TXN|MDB_PANIC/.test(msg))
-    return `is corrupt (${msg.split(/[:\n]/)[0]}); left untouched — restore it or move it aside`;
-  if (/ENOSPC|No space left/i.test(msg) || err.code === 'ENOSPC' || err.code === 28) return 'disk full (no space left on device)';
-  if (/EDQUOT|quota/i.test(msg)) return 'disk quota exceeded';
-  if (/EIO\b|Input\/output error/i.test(msg) || err.code === 'EIO' || err.code === 5)
-    return 'disk full or I/O error while writing (Input/output error); nothing was recorded';
-  if (/EACCES|Permission denied/i.test(msg) || err.code === 13) return 'permission denied';
-  if (/EROFS|Read-only file system/i.test(msg)) return 'read-only file system';
-  if (/EAGAIN|Resource temporarily unavailable/i.test(msg)) return 'locked by another program';
-  return msg.split('\n')[0]!;
-}
+export { describeLmdbError, entryCost };
