@@ -2,11 +2,18 @@ import { readStdin } from '../message/reader.js';
 import { deliver } from '../transport.js';
 import { parseTransportArgs, VACATION_DEFAULTS } from './transport-args.js';
 
+const VACATION = {
+  base: VACATION_DEFAULTS,
+  usage:
+    '$0 vacation [OPTIONS] < message\n\nExim\'s filter "vacation" command: reply once a week per sender with ~/.vacation.msg ' +
+    '(subject "On vacation", once database ~/.vacation, log ~/.vacation.log); every option below may override.',
+};
+
 /** `autoreply [OPTIONS] < message` and `autoreply vacation [OPTIONS] < message`. */
 export async function runTransport(args: string[], mode: 'transport' | 'vacation'): Promise<number> {
   let parsed;
   try {
-    parsed = await parseTransportArgs(args, process.env, mode === 'vacation' ? { base: VACATION_DEFAULTS } : {});
+    parsed = await parseTransportArgs(args, process.env, mode === 'vacation' ? VACATION : {});
   } catch (err) {
     await drainStdin();
     throw err;
