@@ -24,6 +24,31 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const DIST = 'dist';
+
+/**
+ * lmdb finds its native addon (and its compression dictionary) from its own file
+ * name; bundled, that would be ours. Point it at the package in node_modules,
+ * found at run time from the bundle's place.
+ */
+function lmdbFromNodeModules() {
+  const ownUrl =
+    "(typeof document === 'undefined' ? new (require('u' + 'rl').URL)('file:' + __filename).href : " +
+    "(document.currentScript && document.currentScript.tagName.toUpperCase() === 'SCRIPT' && document.currentScript.src || " +
+    "new URL('index.cjs', document.baseURI).href))";
+  // resolved at run time from the bundle's own place (__import_meta_url, see banner)
+  const lmdbUrl = "require('node:url').pathToFileURL(require('node:module').createRequire(__import_meta_url).resolve('lmdb')).href";
+  return {
+    name: 'lmdb-from-node-modules',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]lmdb[\\/]dist[\\/]index\.cjs$/ }, async (args) => {
+        const { readFile } = await import('node:fs/promises');
+        const parts = (await readFile(args.path, 'utf8')).split(ownUrl);
+        if (parts.length !== 4) throw new Error(`lmdb/dist/index.cjs: expected 3 references to its own file name, found ${parts.length - 1}`);
+        return { contents: parts.join(lmdbUrl), loader: 'js' };
+      });
+    },
+  };
+}
 const BUNDLE = join(DIST, 'autoreply.cjs');
 
 const result = await build({
@@ -34,7 +59,10 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['lmdb', 'libmime'],
+  // lmdb's JavaScript is bundled (and so covered by the code cache); its native
+  // addon and msgpackr's optional one stay in node_modules
+  external: ['libmime', 'msgpackr-extract', 'node-gyp-build-optional-packages'],
+  plugins: [lmdbFromNodeModules()],
   // src/ is ES modules: `createRequire(import.meta.url)` must resolve from dist/
   define: { 'import.meta.url': '__import_meta_url' },
   banner: { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },

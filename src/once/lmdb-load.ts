@@ -9,7 +9,17 @@ let lmdbModule: Promise<Lmdb> | undefined;
  * bundle (a script, for V8's code cache) has no ES module loader for import().
  */
 export function loadLmdb(): Promise<Lmdb> {
-  return (lmdbModule ??= Promise.resolve().then(() => withLoaderHints(() => createRequire(import.meta.url)('lmdb') as Lmdb)));
+  return (lmdbModule ??= Promise.resolve().then(() => withLoaderHints(requireLmdb)));
+}
+
+/**
+ * In the bundle, `require('lmdb')` is lmdb's JavaScript bundled in with ours (so
+ * V8's code cache covers it; scripts/build.mjs points it at its native addon in
+ * node_modules). Run from source (the tests), there is no `require`: load it
+ * from node_modules.
+ */
+function requireLmdb(): Lmdb {
+  return (typeof require === 'function' ? require('lmdb') : createRequire(import.meta.url)('lmdb')) as Lmdb;
 }
 
 /**
