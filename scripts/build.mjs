@@ -11,8 +11,9 @@
 //   behind `await import()`, which esbuild turns into lazily run module bodies;
 // - CommonJS because Node 20 can reuse V8's code cache only for scripts (vm.Script
 //   cachedData), not for ES modules: the cache saves most of the compiling;
-// - left in node_modules: lmdb (native addon, required only when `once` is set) and
-//   libmime (charset tables, required only for RFC 2047 encoded words).
+// - lmdb's JavaScript is bundled (run only when `once` is set); its native addon
+//   stays in node_modules, and so does libmime (charset tables, required only for
+//   RFC 2047 encoded words).
 // A cache is only used with the bundle it names and by a node that accepts it;
 // otherwise bin/autoreply compiles from source (slower, same behaviour). Files are
 // replaced by rename, so a delivery running during a rebuild sees a whole build.
