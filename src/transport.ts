@@ -133,10 +133,10 @@ async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, outp
         maxBytes: options.once_file_size,
         ...(x.fields.subject !== undefined ? { note: toText(x.fields.subject) } : {}),
         // the circuit breaker, in the same exclusive transaction as the record
-        maxRepliesPerHour: strict || settings.allowed.has('rate') ? 0 : settings.rules.maxRepliesPerHour,
+        ...(strict || settings.allowed.has('rate') ? {} : { refuseAfter: (n: number) => rate.check({ ...ruleInput, repliesLastHour: n }) }),
       });
-      if (!verdict.send && 'rateLimited' in verdict) {
-        const hit = { rule: 'rate' as const, reason: rate.check({ ...ruleInput, repliesLastHour: verdict.rateLimited }) ?? 'rate' };
+      if (!verdict.send && 'refused' in verdict) {
+        const hit = { rule: 'rate' as const, reason: verdict.refused };
         if (x.log) logRecord(x.log, notSentRecord(now, to!, 'rate'), settings, output);
         return finish(settings, output, skip({ kind: 'rule', hit, others: [] }, recipients));
       }

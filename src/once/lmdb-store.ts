@@ -139,11 +139,8 @@ export class LmdbOnceStore implements OnceStore {
         if (check.repeatMs <= 0) return { send: false, previous };
         if (check.now - previous.lastReply < check.repeatMs) return { send: false, previous };
       }
-      const max = check.maxRepliesPerHour ?? 0;
-      if (max > 0) {
-        const recent = repliesSince(db, check.now - HOUR_MS);
-        if (recent >= max) return { send: false, rateLimited: recent };
-      }
+      const refused = check.refuseAfter?.(repliesSince(db, check.now - HOUR_MS));
+      if (refused !== undefined) return { send: false, refused };
       const rec: RawRecord = { t: check.now, c: (prevRaw?.c ?? 0) + 1 };
       const note = check.note ?? prevRaw?.n;
       if (note !== undefined) rec.n = note;

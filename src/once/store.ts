@@ -18,8 +18,8 @@ export interface OnceRecord {
 export type OnceDecision =
   | { send: true; previous?: OnceRecord }
   | { send: false; previous: OnceRecord }
-  /** The circuit breaker: this many replies were recorded in the last hour already. */
-  | { send: false; rateLimited: number };
+  /** The circuit breaker (`refuseAfter`) said no, for this reason. */
+  | { send: false; refused: string };
 
 export interface OnceCheck {
   /** The database key (see SPEC 6: normalised recipients, or the raw `to` under --exim-strict). */
@@ -33,10 +33,11 @@ export interface OnceCheck {
   /** Stored with the record. */
   note?: string;
   /**
-   * The `rate` rule, judged in the same exclusive transaction: refuse when this
-   * many replies (to anyone) were recorded in the hour before `now`. 0 = no limit.
+   * The `rate` rule, judged in the same exclusive transaction as the record: given
+   * the replies recorded (to anyone) in the hour before `now`, a reason to refuse,
+   * or undefined to go on.
    */
-  maxRepliesPerHour?: number;
+  refuseAfter?: (repliesLastHour: number) => string | undefined;
 }
 
 export interface OnceStore {

@@ -6,7 +6,7 @@ import type { Rule } from './rule.js';
  * unknown (no database) means the rule cannot judge. 0 = unlimited. The
  * transport counts inside the once database's exclusive check-and-record
  * transaction (one locked use per delivery, and no race between count and
- * record) and asks this rule for the verdict's words.
+ * record), and this rule gives the verdict there.
  */
 export const rate: Rule = {
   name: 'rate',
