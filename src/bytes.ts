@@ -31,3 +31,33 @@ export function toText(s: ByteString): string {
 export function isAscii(s: ByteString): boolean {
   return !/[\x80-\xff]/.test(s);
 }
+
+/** C's isspace() set, the one Exim trims with: space, \t, \n, \v, \f, \r. */
+export const SPACE_CHARS = ' \t\n\v\f\r';
+/** Blanks within a header line. */
+export const BLANK_CHARS = ' \t';
+
+/**
+ * `s` without the characters of `set` at its ends. A loop on purpose: a regular
+ * expression such as /[ \t]+$/ takes quadratic time on a long run of blanks that
+ * does not end the string, and message data can hold a megabyte of them. And
+ * JavaScript's own trim() also removes byte 0xA0, which in a byte string is
+ * often the last byte of a UTF-8 character.
+ */
+export function trimChars(s: ByteString, set = SPACE_CHARS, ends: 'both' | 'start' | 'end' = 'both'): ByteString {
+  let a = 0;
+  let b = s.length;
+  if (ends !== 'end') while (a < b && set.includes(s[a]!)) a++;
+  if (ends !== 'start') while (b > a && set.includes(s[b - 1]!)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/**
+ * A folded header value on one line: every newline with the blanks around it
+ * becomes one space (linear, unlike /[ \t]*\n[ \t]*\/g on a long run of blanks).
+ */
+export function joinLines(s: ByteString, join = ' '): ByteString {
+  if (!s.includes('\n')) return s;
+  const lines = s.split('\n');
+  return lines.map((l, i) => trimChars(l, BLANK_CHARS + '\r', i === 0 ? 'end' : i === lines.length - 1 ? 'start' : 'both')).join(join);
+}

@@ -1,7 +1,7 @@
 import type { ByteString } from './bytes.js';
 import { expand, ExpansionError } from './expand/index.js';
 import type { ExpansionContext } from './expand/context.js';
-import { configError, dataError } from './errors.js';
+import { configError, dataError, tempError } from './errors.js';
 
 /**
  * Exim's checkexpand(): expand an option, fail the delivery when that fails, and
@@ -15,18 +15,21 @@ export interface Checked {
   tainted: boolean;
 }
 
-export function checkExpand(template: ByteString, kind: CheckKind, ctx: ExpansionContext, allow8bit = false): Checked {
+export function checkExpand(template: ByteString, kind: CheckKind, ctx: ExpansionContext, eximStrict: boolean): Checked {
   let result;
   try {
     result = expand(template, ctx);
   } catch (err) {
     if (err instanceof ExpansionError) {
-      throw configError(`Expansion of "${printable(template)}" failed: ${err.message}`);
+      const why = `Expansion of "${printable(template)}" failed: ${err.message}`;
+      // Exim 4.96 crashes on such nesting (a stack overflow) and the delivery is deferred
+      if (err.kind === 'nesting' && eximStrict) throw tempError(why);
+      throw configError(why);
     }
     throw err;
   }
   if (kind !== 'text') {
-    const bad = firstNonPrinting(result.value, kind === 'header', allow8bit);
+    const bad = firstNonPrinting(result.value, kind === 'header', kind === 'header' && !eximStrict);
     if (bad !== undefined) {
       throw dataError(`Expansion of "${printable(template)}" contains non-printing character ${bad}`);
     }

@@ -1,4 +1,4 @@
-import type { ByteString } from './bytes.js';
+import { toText, type ByteString } from './bytes.js';
 import type { RuleHit } from './rules/rule.js';
 
 /** Why no reply went out, when none did. */
@@ -15,18 +15,22 @@ export type Decision =
   | { action: 'send'; recipients: ByteString[]; reply: ByteString }
   | { action: 'skip'; why: SkipReason; recipients: ByteString[] };
 
-/** One line describing a decision, for --verbose, --dry-run and the log. */
+/**
+ * One line describing a decision, for --verbose, --dry-run and the log; text,
+ * not bytes: addresses and header values are shown as the sender wrote them
+ * (UTF-8), not byte by byte.
+ */
 export function describeDecision(d: Decision): string {
-  if (d.action === 'send') return `reply to ${d.recipients.join(', ') || '(no recipients)'}`;
+  if (d.action === 'send') return `reply to ${toText(d.recipients.join(', ')) || '(no recipients)'}`;
   switch (d.why.kind) {
     case 'never_mail':
       return 'no reply: every recipient removed by never_mail';
     case 'no-recipients':
       return 'no reply: the reply has no recipients';
     case 'rule':
-      return `no reply: ${d.why.hit.rule}: ${d.why.hit.reason}`;
+      return `no reply: ${d.why.hit.rule}: ${toText(d.why.hit.reason)}`;
     case 'once':
-      return `no reply: previously sent to ${d.why.key} at ${new Date(d.why.lastReply).toISOString()}`;
+      return `no reply: previously sent to ${toText(d.why.key)} at ${new Date(d.why.lastReply).toISOString()}`;
     case 'switched-off':
       return `no reply: ${d.why.path} does not exist (auto-reply is off for this mailbox)`;
   }

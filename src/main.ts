@@ -1,3 +1,4 @@
+import { joinLines, trimChars } from './bytes.js';
 import { AutoreplyError, EXIT } from './errors.js';
 
 /**
@@ -39,4 +40,4 @@ export function report(err: unknown): number {
   return EXIT.TEMPFAIL;
 }
 
-const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
+const oneLine = (s: string) => trimChars(joinLines(s));

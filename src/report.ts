@@ -27,7 +27,7 @@ export function finish(settings: Settings, output: Output, decision: Decision): 
       if (decision.action === 'send') output.out(toBuffer(decision.reply));
       output.err(`autoreply: ${describeDecision(decision)}`);
       if (decision.action === 'skip' && decision.why.kind === 'rule') {
-        for (const hit of decision.why.others) output.err(`autoreply: also: ${hit.rule}: ${hit.reason}`);
+        for (const hit of decision.why.others) output.err(`autoreply: also: ${hit.rule}: ${toText(hit.reason)}`);
       }
     }
   } else if (settings.verbose) {
@@ -40,7 +40,7 @@ function decisionJson(d: Decision): Record<string, unknown> {
   const base = { decision: d.action === 'send' ? 'reply' : 'no reply', recipients: d.recipients.map(toText) };
   if (d.action === 'send') return { ...base, rule: null, reason: describeDecision(d), reply: toText(d.reply) };
   const rule = d.why.kind === 'rule' ? d.why.hit.rule : d.why.kind;
-  const others = d.why.kind === 'rule' ? d.why.others.map((h) => ({ rule: h.rule, reason: h.reason })) : [];
+  const others = d.why.kind === 'rule' ? d.why.others.map((h) => ({ rule: h.rule, reason: toText(h.reason) })) : [];
   return { ...base, rule, reason: describeDecision(d), also: others, reply: null };
 }
 

@@ -9,6 +9,8 @@ export interface Settings {
   /** False when no flag, environment variable, mbox line or Return-Path named the sender. */
   senderKnown: boolean;
   sendmail: string;
+  /** `--submit-timeout` in ms (0: no limit). */
+  submitTimeoutMs: number;
   eximStrict: boolean;
   dryRun: boolean;
   json: boolean;

@@ -21,7 +21,7 @@ import { evaluateAll } from './rules/index.js';
 import { rate } from './rules/rate.js';
 import type { RuleInput } from './rules/rule.js';
 import type { Settings } from './settings.js';
-import { submit } from './submit/sendmail.js';
+import { submissionProgramProblem, submit } from './submit/sendmail.js';
 import { expansionContext } from './variables.js';
 
 /** How far a delivery got, for --fire-and-forget to log a failure where the user looks. */
@@ -124,6 +124,10 @@ async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, outp
       return finish(settings, output, { action: 'send', recipients, reply });
     }
 
+    // a submission program that cannot start would leave a record of a reply never sent
+    const cannotSubmit = submissionProgramProblem(settings.sendmail);
+    if (cannotSubmit !== undefined) throw tempError(`reply not sent: ${cannotSubmit}`);
+
     if (onceKeyValue !== undefined) {
       store = await openStore(x.once!, settings);
       const verdict = await store.checkAndRecord({
@@ -149,7 +153,7 @@ async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, outp
     await store?.close();
   }
 
-  const result = await submit(settings.sendmail, reply);
+  const result = await submit(settings.sendmail, reply, settings.submitTimeoutMs);
   if (result.kind === 'failed') {
     // The once record stays: rather miss a reply than send two.
     throw tempError(`reply not sent: ${result.reason}`);

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { format } from 'date-fns/format';
 import { fromText, type ByteString } from './bytes.js';
 import type { Envelope } from './envelope.js';
 import type { Expanded, ExpansionContext, HeaderForm } from './expand/context.js';
-import { decodeEncodedWords, headerValue, replyAddress } from './message/header-values.js';
+import { allHeaders, headerValue, replyAddress } from './message/header-values.js';
 import type { IncomingMessage } from './message/message.js';
+import { readFileCapped } from './read-file.js';
 
 /**
  * The expansion variables of SPEC section 4, backed by the incoming message and
@@ -60,7 +61,7 @@ export function expansionContext(
       const value = headerValue(msg, name, form);
       return value === undefined ? undefined : dirty(value);
     },
-    readFile: (path) => readFileSync(Buffer.from(path, 'latin1')).toString('latin1'),
+    readFile: (path) => readFileCapped(Buffer.from(path, 'latin1')).toString('latin1'),
     env: (name) => {
       const v = process.env[name];
       return v === undefined ? undefined : fromText(v);
@@ -72,11 +73,4 @@ export function expansionContext(
 /** `$message_body`: newlines (and NULs) shown as spaces. */
 function visible(s: ByteString): ByteString {
   return s.replace(/[\n\0]/g, ' ');
-}
-
-/** `$message_headers`: every header line, trimmed and decoded, joined by newlines; raw: as received. */
-function allHeaders(msg: IncomingMessage, raw: boolean): ByteString {
-  if (raw) return msg.headerBlock;
-  const lines = msg.headers.map((h) => `${h.name}:${h.raw}`.replace(/[ \t\n\v\f\r]+$/, ''));
-  return decodeEncodedWords(lines.join('\n'), true);
 }

@@ -54,7 +54,7 @@ export async function runCheck(args: string[]): Promise<number> {
     const template = o[name];
     if (kind === undefined || typeof template !== 'string') continue;
     try {
-      const r = checkExpand(template, kind, ctx, !settings.eximStrict);
+      const r = checkExpand(template, kind, ctx, settings.eximStrict);
       if (kind === 'path' && r.tainted && name !== 'once_repeat') problems.push(`${name}: the path is built from message data (refused, as Exim 4.94+ does)`);
       process.stdout.write(`${name} = ${toText(r.value).replace(/\n/g, '\\n')}\n`);
       const seconds = settings.eximStrict ? parseEximTime(r.value) : parseReplyInterval(r.value, settings.mailbox !== undefined);

@@ -8,6 +8,7 @@ import { parseBool, parseInteger, parseOctal, parseSize } from '../options/value
 import { RULE_NAMES, type RuleName } from '../rules/rule.js';
 import type { Settings } from '../settings.js';
 import { resolveEnvelope } from './context-options.js';
+import { DEFAULT_SUBMIT_TIMEOUT_S } from '../submit/sendmail.js';
 import { STYLE_GROUP, STYLE_OPTIONS, styleDefaults, styleSettings } from './reply-style-args.js';
 
 const dashed = (name: string) => name.replace(/_/g, '-');
@@ -65,6 +66,7 @@ function declareOptions(y: OptionSink): OptionSink {
     .option('primary-hostname', { type: 'string', describe: '$primary_hostname (default: the host name)', group: 'Context:' })
     .option('qualify-domain', { type: 'string', describe: '$qualify_domain (default $QUALIFY_DOMAIN, else the host name)', group: 'Context:' })
     .option('sendmail', { type: 'string', describe: 'submission program, run as PATH -t -oem -oi -f <>', group: 'Context:' })
+    .option('submit-timeout', { type: 'number', describe: 'stop a submission still running after SECONDS (default 60, 0 = no limit)', group: 'Context:' })
     .option('exim-strict', { type: 'boolean', describe: 'behave exactly as Exim 4.96: no safety rules, no MIME help', group: 'Context:' })
     .option('dry-run', { type: 'boolean', describe: 'print the reply and the decision; send and record nothing', group: 'Context:' })
     .option('json', { type: 'boolean', describe: 'with --dry-run: print one JSON object', group: 'Context:' })
@@ -96,7 +98,22 @@ export const VACATION_DEFAULTS: Record<string, string> = {
   to: '$reply_address',
 };
 
-const PARSER_CONFIGURATION = { 'camel-case-expansion': false, 'boolean-negation': true, 'duplicate-arguments-array': false };
+/**
+ * Repeated options are kept as arrays so that every `--alias` counts (`--alias a
+ * --alias b`, `--alias=a --alias=b`, `--alias a b`); for every other option the
+ * last one given wins (lastWins), as with Exim's own options.
+ */
+const PARSER_CONFIGURATION = { 'camel-case-expansion': false, 'boolean-negation': true, 'duplicate-arguments-array': true };
+
+/** Options that keep every value given; all others take the last. */
+const REPEATABLE = new Set(['alias']);
+
+function lastWins(parsed: Parsed): Parsed {
+  for (const [key, v] of Object.entries(parsed)) {
+    if (key !== '_' && !REPEATABLE.has(key) && Array.isArray(v)) parsed[key] = v[v.length - 1];
+  }
+  return parsed;
+}
 
 /** The declarations gathered into yargs-parser's options. */
 class OptionSpec implements OptionSink {
@@ -167,8 +184,9 @@ export async function parseTransportArgs(
   env: NodeJS.ProcessEnv,
   mode: ParseMode = {},
 ): Promise<{ settings: Settings; parsed: Parsed } | 'exit'> {
-  const parsed = (mode.extend ? undefined : quickParse(args)) ?? (await yargsParse(args, mode));
-  if (parsed === 'exit') return 'exit';
+  const given = (mode.extend ? undefined : quickParse(args)) ?? (await yargsParse(args, mode));
+  if (given === 'exit') return 'exit';
+  const parsed = lastWins(given);
   const base = mode.base ?? {};
   if ((parsed._ as unknown[]).length > 0) throw usageError(`unexpected argument: ${String((parsed._ as unknown[])[0])}`);
 
@@ -215,7 +233,8 @@ export async function parseTransportArgs(
     options,
     envelope,
     senderKnown,
-    sendmail: typeof parsed.sendmail === 'string' ? parsed.sendmail : '/usr/sbin/sendmail',
+    sendmail: sendmailOf(parsed.sendmail),
+    submitTimeoutMs: secondsOf(parsed['submit-timeout'], 'submit-timeout', DEFAULT_SUBMIT_TIMEOUT_S) * 1000,
     eximStrict: parsed['exim-strict'] === true,
     dryRun: parsed['dry-run'] === true,
     json: parsed.json === true,
@@ -233,6 +252,18 @@ export async function parseTransportArgs(
     ...style,
   };
   return { settings, parsed };
+}
+
+function sendmailOf(v: unknown): string {
+  if (v === undefined) return '/usr/sbin/sendmail';
+  if (typeof v !== 'string' || v.trim() === '') throw usageError('--sendmail needs the path of the submission program');
+  return v;
+}
+
+function secondsOf(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw usageError(`--${name} takes a number of seconds`);
+  return v;
 }
 
 function applySetting(raw: Record<string, ByteString | undefined>, s: ConfigSetting, file: string): void {

@@ -1,5 +1,7 @@
 import { asciiLower, isSpace, trimSpace } from './chars.js';
 import { listItems } from './lists.js';
+import { compileRegex } from './regex.js';
+import { execLimited } from './regex-limit.js';
 
 /**
  * RFC 2822 address parsing the way Exim's parse.c does it
@@ -337,7 +339,7 @@ export function matchAddressList(address: string, listText: string, regexTest?: 
   const at = address.lastIndexOf('@');
   const local = at >= 0 ? address.slice(0, at) : address;
   const domain = at >= 0 ? address.slice(at + 1) : '';
-  const test = regexTest ?? ((re: string, subject: string) => new RegExp(re, 'i').test(subject));
+  const test = regexTest ?? regexMatches;
   for (const raw of listItems(listText)) {
     let item = trimSpace(raw);
     if (item === '') continue;
@@ -365,7 +367,12 @@ function matchDomain(domain: string, pattern: string): boolean {
   if (pattern === '*') return true;
   const d = asciiLower(domain);
   const p = asciiLower(pattern);
-  if (p.startsWith('^')) return new RegExp(pattern, 'i').test(domain);
+  if (p.startsWith('^')) return regexMatches(pattern, domain);
   if (p.startsWith('*')) return d.endsWith(p.slice(1));
   return d === p;
+}
+
+/** A `^regex` item of an address list, caseless as Exim matches them. A bad pattern throws ExpansionError. */
+function regexMatches(pattern: string, subject: string): boolean {
+  return execLimited(compileRegex(pattern, 'i'), subject) !== null;
 }

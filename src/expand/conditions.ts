@@ -26,6 +26,10 @@ const TWO_ARG = new Set([
  * still checked, and nothing that could fail at run time is done.
  */
 export function evalCondition(ex: Expander, skipping: boolean): boolean {
+  return ex.nested(() => evalHere(ex, skipping));
+}
+
+function evalHere(ex: Expander, skipping: boolean): boolean {
   let testfor = true;
   while (ex.skipWhite() === '!') {
     testfor = !testfor;

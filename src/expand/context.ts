@@ -4,7 +4,15 @@ import type { ByteString } from '../bytes.js';
 export interface Expanded {
   value: ByteString;
   tainted: boolean;
+  /**
+   * Where the message data is, as [from, to) offsets, when known; a tainted value
+   * without spans is message data throughout (see out.ts).
+   */
+  spans?: readonly DataSpan[];
 }
+
+/** [from, to) offsets of a stretch of message data in an expanded value. */
+export type DataSpan = [number, number];
 
 /** The three ways Exim reads a header: decoded+UTF-8 (`$h_`), raw (`$rh_`), decoded bytes (`$bh_`). */
 export type HeaderForm = 'decoded' | 'raw' | 'bytes';

@@ -12,6 +12,8 @@ export class ExpansionError extends Error {
   constructor(
     message: string,
     readonly forced = false,
+    /** `nesting`: the string is nested too deeply to expand (see MAX_NESTING). */
+    readonly kind: 'nesting' | undefined = undefined,
   ) {
     super(message);
     this.name = 'ExpansionError';

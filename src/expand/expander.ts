@@ -24,6 +24,8 @@ export interface Registry {
  */
 export class Expander {
   pos = 0;
+  /** How deep the expansion is nested now (braced arguments, conditions); see MAX_NESTING. */
+  depth = 0;
   captures: Expanded[] = [];
   lookupValue: Expanded | undefined;
   /** Set when a `$h_name` without its colon swallowed a `}` (improves the error). */
@@ -75,6 +77,29 @@ export class Expander {
    * with side effects or failure modes of its own (files, forced failures) runs.
    */
   expand(braceEnds: boolean, skipping: boolean): Expanded {
+    return this.nested(() => this.expandHere(braceEnds, skipping));
+  }
+
+  /**
+   * Runs one level of nesting. The expander recurses for every `{...}` and every
+   * condition, so a string nested thousands of levels deep would exhaust the
+   * stack; like a compiler, it refuses past a fixed depth instead. (Exim 4.96
+   * has no such limit: its transport process crashes with a stack overflow
+   * at about 3,000 levels, and the delivery is deferred.)
+   */
+  nested<T>(fn: () => T): T {
+    if (++this.depth > MAX_NESTING) {
+      this.depth = 0; // report once, without failing again on the way out
+      throw new ExpansionError(`expansion nested more than ${MAX_NESTING} levels deep`, false, 'nesting');
+    }
+    try {
+      return fn();
+    } finally {
+      if (this.depth > 0) this.depth--;
+    }
+  }
+
+  private expandHere(braceEnds: boolean, skipping: boolean): Expanded {
     const out = new Out();
     const s = this.src;
     while (this.pos < s.length) {
@@ -275,6 +300,7 @@ export class Expander {
   /** Expands another (untainted) template with the same context, captures and `$value`. */
   reexpand(template: string): Expanded {
     const sub = new Expander(template, this.ctx, this.registry);
+    sub.depth = this.depth;
     sub.captures = this.captures;
     sub.lookupValue = this.lookupValue;
     return sub.expand(false, false);
@@ -284,6 +310,13 @@ export class Expander {
     return this.captures[n] ?? EMPTY;
   }
 }
+
+/**
+ * The deepest nesting of braces and conditions an expansion may have. Each level
+ * costs about a dozen stack frames; 300 levels stay well inside Node's default
+ * stack whatever the construct, and no real configuration comes near it.
+ */
+export const MAX_NESTING = 300;
 
 /** Which header form a `$name` asks for, or undefined when it is not a header variable. */
 export function headerForm(name: string): HeaderForm | 'list' | undefined {

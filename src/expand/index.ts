@@ -9,6 +9,7 @@
  */
 import type { ByteString } from '../bytes.js';
 import type { ExpansionContext, Expanded } from './context.js';
+import { ExpansionError } from './errors.js';
 import { Expander, type Registry } from './expander.js';
 import { ITEMS, UNSUPPORTED_ITEMS } from './items.js';
 import { lookupOperator } from './operators.js';
@@ -36,5 +37,12 @@ const REGISTRY: Registry = {
 
 /** Expands an Exim expansion string against the context. Throws ExpansionError. */
 export function expand(template: ByteString, ctx: ExpansionContext): Expanded {
-  return new Expander(template, ctx, REGISTRY).expand(false, false);
+  try {
+    return new Expander(template, ctx, REGISTRY).expand(false, false);
+  } catch (err) {
+    // MAX_NESTING should keep the stack safe; should a construct still exhaust
+    // it, the answer is the same clear refusal, not a crash
+    if (err instanceof RangeError) throw new ExpansionError('expansion nested too deeply', false, 'nesting');
+    throw err;
+  }
 }

@@ -3,11 +3,13 @@ import { isSpace, trimSpace } from './chars.js';
 import { evalCondition } from './conditions.js';
 import { ExpansionError, curlyError } from './errors.js';
 import type { ItemHandler } from './expander.js';
+import { FileTooLargeError } from '../read-file.js';
 import { numericHash, textHash } from './hash.js';
 import { listItems } from './lists.js';
 import { cStrtolWhole } from './numbers.js';
 import { untainted } from './out.js';
 import { compileRegex } from './regex.js';
+import { matchAllLimited } from './regex-limit.js';
 import { substr } from './substr.js';
 import { yesNo } from './yesno.js';
 
@@ -59,8 +61,7 @@ const numericItem: ItemHandler = (ex, name, skipping, out) => {
 const sgItem: ItemHandler = (ex, name, skipping, out) => {
   const [subject, regex, repl] = ex.readSubs(3, 3, skipping, name) as [Expanded, Expanded, Expanded];
   if (skipping) return;
-  const re = compileRegex(regex.value);
-  const global = new RegExp(re.source, `${re.flags}g`);
+  const global = compileRegex(regex.value, 'g');
   // Exim re-expands the replacement, and refuses to expand anything tainted
   // (a string without $ or \\ is returned as is, so that case passes).
   if (repl.tainted && /[$\\]/.test(repl.value)) {
@@ -69,7 +70,7 @@ const sgItem: ItemHandler = (ex, name, skipping, out) => {
   let result = '';
   let last = 0;
   let tainted = taintOf(subject, regex, repl);
-  for (const m of subject.value.matchAll(global)) {
+  for (const m of matchAllLimited(global, subject.value)) {
     const idx = m.index ?? 0;
     result += subject.value.slice(last, idx);
     const insert = ex.scoped(() => {
@@ -127,6 +128,7 @@ const ERRNO_TEXT: Record<string, string> = {
 function strerror(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && ERRNO_TEXT[code]) return ERRNO_TEXT[code];
+  if (e instanceof FileTooLargeError) return `larger than the ${e.limit / (1024 * 1024)} MiB autoreply reads`;
   return e instanceof Error ? e.message : String(e);
 }
 

@@ -1,13 +1,24 @@
-import type { Expanded } from './context.js';
+import type { DataSpan, Expanded } from './context.js';
 
-/** Accumulates an expansion result and whether any inserted piece was tainted. */
+/**
+ * Accumulates an expansion result, whether any inserted piece was tainted, and
+ * where in the result the message data sits. The spans let the caller tell a
+ * newline written in the configuration from one that came from the message:
+ * only the first may end a header line of the reply (SPEC 5). A value computed
+ * from message data by an operator or item has no finer provenance: all of it
+ * counts as data.
+ */
 export class Out {
   private parts: string[] = [];
+  private length = 0;
+  private spans: DataSpan[] = [];
   tainted = false;
 
   /** Literal text from the template itself: never tainted. */
   text(s: string): void {
-    if (s.length > 0) this.parts.push(s);
+    if (s.length === 0) return;
+    this.parts.push(s);
+    this.length += s.length;
   }
 
   /**
@@ -16,13 +27,31 @@ export class Out {
    */
   add(v: Expanded): void {
     if (v.value.length === 0) return;
+    if (v.tainted) {
+      this.tainted = true;
+      for (const [from, to] of dataSpans(v)) this.addSpan(this.length + from, this.length + to);
+    }
     this.parts.push(v.value);
-    if (v.tainted) this.tainted = true;
+    this.length += v.value.length;
   }
 
   result(): Expanded {
-    return { value: this.parts.join(''), tainted: this.tainted };
+    const value = this.parts.join('');
+    if (!this.tainted) return { value, tainted: false };
+    return { value, tainted: true, spans: this.spans };
   }
+
+  private addSpan(from: number, to: number): void {
+    const last = this.spans[this.spans.length - 1];
+    if (last && last[1] === from) last[1] = to;
+    else this.spans.push([from, to]);
+  }
+}
+
+/** Where message data sits in a value: its spans, or all of it when tainted without finer detail. */
+export function dataSpans(v: Expanded): readonly DataSpan[] {
+  if (!v.tainted) return [];
+  return v.spans ?? [[0, v.value.length]];
 }
 
 export const untainted = (value: string): Expanded => ({ value, tainted: false });

@@ -1,5 +1,6 @@
 import type { Expanded } from './context.js';
 import { ExpansionError } from './errors.js';
+import { execLimited, limitedRegExp } from './regex-limit.js';
 
 /**
  * PCRE (as Exim 4.96 uses it: PCRE2, no UTF mode) translated to a JavaScript
@@ -15,7 +16,7 @@ import { ExpansionError } from './errors.js';
  * Constructs JavaScript cannot express (atomic groups, possessive quantifiers,
  * recursion, conditionals, `\K`, `\G`) fail with a clear message.
  */
-export function compileRegex(pattern: string): RegExp {
+export function compileRegex(pattern: string, extraFlags = ''): RegExp {
   let flags = '';
   let p = pattern;
   for (;;) {
@@ -36,9 +37,9 @@ export function compileRegex(pattern: string): RegExp {
     }
     throw e;
   }
-  const jsFlags = (flags.includes('i') ? 'i' : '') + (multiline ? 'm' : '');
+  const jsFlags = [...new Set((flags.includes('i') ? 'i' : '') + (multiline ? 'm' : '') + extraFlags)].join('');
   try {
-    return new RegExp(source, jsFlags);
+    return limitedRegExp(source, jsFlags);
   } catch (e) {
     const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '') : String(e);
     throw new ExpansionError(`regular expression error in "${pattern}": ${why}`);
@@ -270,12 +271,12 @@ function charClass(p: string, start: number): { text: string; next: number } {
 }
 
 /**
- * Runs a match; on success returns `$0..$n` (unset groups empty) with the taint of
+ * Runs a match (within the budget of regex-limit.ts); on success returns `$0..$n` (unset groups empty) with the taint of
  * the subject, as Exim's regex_match_and_setup() does.
  */
 export function matchCaptures(re: RegExp, subject: Expanded): Expanded[] | undefined {
   re.lastIndex = 0;
-  const m = re.exec(subject.value);
+  const m = execLimited(re, subject.value);
   if (!m) return undefined;
   return Array.from(m, (g) => ({ value: g ?? '', tainted: subject.tainted }));
 }

@@ -49,30 +49,35 @@ interface MimeWord {
 }
 
 /**
- * rfc2047.c decode_mimeword(): the next `=?charset?E?data?=` from `from` on whose
+ * rfc2047.c decode_mimeword(): the next `=?charset?E?data?=` from `from` whose
  * encoding letter is B or Q and whose data decodes (Exim's strict base64 and QP:
- * no blanks, `=` followed by two hex digits). With `lencheck` (Exim's
- * check_rfc2047_length, on by default) a word longer than 75 characters is not
- * one. A candidate that fails is skipped from just after its `=?`.
+ * no blanks, `=` followed by two hex digits). As Exim's check_rfc2047_length
+ * (on by default) says, a word longer than 75 characters is not one. A candidate
+ * that fails is skipped from just after its `=?`.
+ *
+ * Exim searches the whole rest of the string for each candidate's `?` and `?=`,
+ * which takes quadratic time on a header full of `=?`; since a word is at most 75
+ * characters, looking within 75 characters of its start finds the same words.
  */
-function nextMimeWord(s: string, from: number, lencheck: boolean): MimeWord | undefined {
+function nextMimeWord(s: string, from: number): MimeWord | undefined {
   for (let pos = from; ; ) {
     const start = s.indexOf('=?', pos);
     if (start < 0) return undefined;
-    const q1 = s.indexOf('?', start + 2);
-    if (q1 < 0) return undefined;
-    const q2 = s.indexOf('?', q1 + 1);
-    if (q2 < 0) return undefined;
-    const end = s.indexOf('?=', q2 + 1);
-    if (end < 0) return undefined;
     pos = start + 2;
-    if ((lencheck && end - start > 73) || q2 - q1 !== 2) continue;
-    const enc = (s[q1 + 1] as string).toUpperCase();
-    const data = s.slice(q2 + 1, end);
+    const window = s.slice(start, start + MAX_WORD);
+    const q1 = window.indexOf('?', 2);
+    const q2 = q1 < 0 ? -1 : window.indexOf('?', q1 + 1);
+    const end = q2 < 0 ? -1 : window.indexOf('?=', q2 + 1);
+    if (end < 0 || q2 - q1 !== 2) continue;
+    const enc = (window[q1 + 1] as string).toUpperCase();
+    const data = window.slice(q2 + 1, end);
     const bytes = enc === 'B' ? base64Decode(data) : enc === 'Q' ? qpDecode(data) : undefined;
-    if (bytes !== undefined) return { start, end: end + 2, charset: s.slice(start + 2, q1), bytes };
+    if (bytes !== undefined) return { start, end: start + end + 2, charset: window.slice(2, q1), bytes };
   }
 }
+
+/** The longest encoded word Exim decodes (the `?=` starts at most 73 characters after `=?`). */
+const MAX_WORD = 75;
 
 /** rfc2047_qpdecode(): `_` is a space, `=XX` a byte; blanks or a bad `=` reject the word. */
 function qpDecode(data: string): string | undefined {
@@ -97,12 +102,8 @@ function qpDecode(data: string): string | undefined {
  * `?`; text between words is kept, except whitespace between two decodable words.
  * A string without any decodable word is returned unchanged.
  */
-export function decodeMimeWords(
-  s: string,
-  convert?: (bytes: string, charset: string) => string,
-  lencheck = true,
-): string {
-  let word = nextMimeWord(s, 0, lencheck);
+export function decodeMimeWords(s: string, convert?: (bytes: string, charset: string) => string): string {
+  let word = nextMimeWord(s, 0);
   if (!word) return s;
   let out = '';
   let pos = 0;
@@ -110,7 +111,7 @@ export function decodeMimeWords(
     out += s.slice(pos, word.start);
     out += (convert ? convert(word.bytes, word.charset) : word.bytes).replace(/\0/g, '?');
     pos = word.end;
-    word = nextMimeWord(s, pos, lencheck);
+    word = nextMimeWord(s, pos);
     if (word) {
       let p = pos;
       while (isSpace(s[p])) p++;

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { FileTooLargeError, readFileCapped } from '../read-file.js';
 import { join } from 'node:path';
 import { fromBuffer, fromText, type ByteString } from '../bytes.js';
-import { tempError } from '../errors.js';
+import { configError, tempError } from '../errors.js';
 
 /**
  * The Misfin way: a mailbox folder answers while it holds a `.auto-reply` file,
@@ -42,8 +42,9 @@ export function mailboxPaths(dir: string): MailboxPaths {
  */
 export function readMailboxSwitch(paths: MailboxPaths): ByteString | undefined {
   try {
-    return fromBuffer(readFileSync(Buffer.from(paths.body, 'latin1')));
+    return fromBuffer(readFileCapped(Buffer.from(paths.body, 'latin1')));
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw configError(`${paths.body}: ${err.message.slice(err.path.length + 1)}`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw tempError(`cannot read ${paths.body}: ${code ?? String(err)}`);

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type LibMime from 'libmime';
-import { fromText, type ByteString } from '../bytes.js';
+import { fromText, trimChars, type ByteString } from '../bytes.js';
 import type { HeaderForm } from '../expand/context.js';
 import { decodeMimeWords } from '../expand/rfc2047.js';
 import { findHeaders, type IncomingMessage } from './message.js';
@@ -19,17 +19,51 @@ function isAddressHeader(name: string): boolean {
   return ADDRESS_HEADERS.has(lc.startsWith('resent-') ? lc.slice(7) : lc);
 }
 
-/** Exim's isspace(): space, \t, \n, \v, \f, \r. */
-const trim = (s: ByteString) => s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+/** Exim trims with isspace(): space, \t, \n, \v, \f, \r. */
+const trim = (s: ByteString) => trimChars(s);
+
+/** Exim's header_insert_maxlen: what a header variable inserts is cut at 64 KiB. */
+export const HEADER_INSERT_MAXLEN = 64 * 1024;
 
 /** The value of a header in one of Exim's three forms, or undefined when absent. */
 export function headerValue(msg: IncomingMessage, name: string, form: HeaderForm): ByteString | undefined {
   const fields = findHeaders(msg, name);
   if (fields.length === 0) return undefined;
-  if (form === 'raw') return fields.map((f) => f.raw).join('');
-  const joiner = isAddressHeader(name) ? ',\n' : '\n';
-  const joined = fields.map((f) => trim(f.raw)).join(joiner);
-  return decodeEncodedWords(joined, form === 'decoded');
+  return joinFields(
+    fields.map((f) => f.raw),
+    form,
+    isAddressHeader(name) ? ',\n' : '\n',
+  );
+}
+
+/**
+ * `$message_headers` (decoded bytes, no charset conversion, as Exim passes no
+ * charset) and `$message_headers_raw`: every header line as find_header() with no
+ * name gives them.
+ */
+export function allHeaders(msg: IncomingMessage, raw: boolean): ByteString {
+  return joinFields(
+    msg.headers.map((h) => `${h.name}:${h.raw}`),
+    raw ? 'raw' : 'bytes',
+    '\n',
+  );
+}
+
+/**
+ * find_header()'s joining: raw values concatenated; others trimmed and joined with
+ * `joiner`, then RFC 2047 decoded; the joined text cut at HEADER_INSERT_MAXLEN
+ * (before decoding, as Exim does).
+ */
+function joinFields(values: ByteString[], form: HeaderForm, joiner: string): ByteString {
+  let out = '';
+  for (const value of values) {
+    const v = form === 'raw' ? value : trim(value);
+    const take = Math.min(v.length, HEADER_INSERT_MAXLEN - out.length);
+    if (form === 'raw') out += v.slice(0, take);
+    else if (take > 0) out += (out === '' ? '' : joiner) + v.slice(0, take);
+    if (out.length >= HEADER_INSERT_MAXLEN) break;
+  }
+  return form === 'raw' ? out : decodeEncodedWords(out, form === 'decoded');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { read } from 'node:fs';
-import type { ByteString } from '../bytes.js';
-import { dataError } from '../errors.js';
+import { BLANK_CHARS, trimChars, type ByteString } from '../bytes.js';
+import { AutoreplyError, dataError, tempError } from '../errors.js';
 import type { HeaderField, IncomingMessage } from './message.js';
 
 /**
@@ -211,7 +211,7 @@ function isHeaderStart(line: ByteString): boolean {
 function splitFields(lines: ByteString[]): HeaderField[] {
   return lines.map((line) => {
     const colon = line.indexOf(':');
-    return { name: line.slice(0, colon).replace(/[ \t]+$/, ''), raw: line.slice(colon + 1) };
+    return { name: trimChars(line.slice(0, colon), BLANK_CHARS, 'end'), raw: line.slice(colon + 1) };
   });
 }
 
@@ -259,6 +259,13 @@ export async function* readStdin(size = 256 * 1024): AsyncGenerator<Buffer> {
 /** Read a whole stream (stdin) through the reader, draining it to the end. */
 export async function readMessage(stream: AsyncIterable<Buffer>, keepBody: number): Promise<IncomingMessage> {
   const reader = new MessageReader({ keepBody });
-  for await (const chunk of stream) reader.push(chunk);
+  try {
+    for await (const chunk of stream) reader.push(chunk);
+  } catch (err) {
+    if (err instanceof AutoreplyError) throw err;
+    // stdin closed by a signal, a directory or a terminal gone away: try again later
+    const e = err as NodeJS.ErrnoException;
+    throw tempError(`cannot read the message from standard input: ${e.code ?? e.message ?? String(err)}`);
+  }
   return finishBody(reader.finish(), keepBody);
 }

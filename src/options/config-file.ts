@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileCapped } from '../read-file.js';
 import { type ByteString } from '../bytes.js';
 import { configError } from '../errors.js';
 
@@ -18,7 +18,7 @@ export interface ConfigSetting {
 export function readConfigFile(path: string): ConfigSetting[] {
   let text: ByteString;
   try {
-    text = readFileSync(path).toString('latin1');
+    text = readFileCapped(path).toString('latin1');
   } catch (err) {
     throw configError(`cannot read configuration file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }

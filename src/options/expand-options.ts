@@ -24,12 +24,12 @@ export interface Expanded {
 /** Expand every option in Exim's order, with its checks (autoreply.c). */
 export function expandOptions(settings: Settings, ctx: ExpansionContext): Expanded {
   const o = settings.options;
-  const allow8bit = !settings.eximStrict;
-  const header = (v: ByteString | undefined) => (v === undefined ? undefined : checkExpand(v, 'header', ctx, allow8bit).value);
-  const text = (v: ByteString | undefined) => (v === undefined ? undefined : checkExpand(v, 'text', ctx).value);
+  const strict = settings.eximStrict;
+  const header = (v: ByteString | undefined) => (v === undefined ? undefined : checkExpand(v, 'header', ctx, strict).value);
+  const text = (v: ByteString | undefined) => (v === undefined ? undefined : checkExpand(v, 'text', ctx, strict).value);
   const path = (v: ByteString | undefined, name: string) => {
     if (v === undefined) return undefined;
-    const r = checkExpand(v, 'path', ctx);
+    const r = checkExpand(v, 'path', ctx, strict);
     if (r.tainted) {
       const what = `Tainted '${printable(r.value)}' (${name} path built from message data) not permitted`;
       if (!settings.eximStrict) throw configError(what);
@@ -58,7 +58,7 @@ export function expandOptions(settings: Settings, ctx: ExpansionContext): Expand
   if (log !== undefined) x.log = log;
   const once = path(o.once, 'once');
   if (once) x.once = once;
-  const repeat = o.once_repeat === undefined ? undefined : checkExpand(o.once_repeat, 'path', ctx).value;
+  const repeat = o.once_repeat === undefined ? undefined : checkExpand(o.once_repeat, 'path', ctx, strict).value;
   if (repeat !== undefined) {
     // Exim's syntax only under --exim-strict; PEP's (and, with --mailbox, Misfin's seconds) besides
     const seconds = settings.eximStrict ? parseEximTime(repeat) : parseReplyInterval(repeat, settings.mailbox !== undefined);

@@ -1,4 +1,5 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { FileTooLargeError, readFileCapped } from '../read-file.js';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { fromBuffer, type ByteString } from '../bytes.js';
 import { configError } from '../errors.js';
@@ -86,12 +87,12 @@ type Read = { text: ByteString; bytes: Buffer } | { problem: Problem };
 function readText(abs: string, shown: string): Read {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(abs);
+    bytes = readFileCapped(abs, MAX_FILE_BYTES);
   } catch (err) {
+    if (err instanceof FileTooLargeError) return { problem: { file: shown, line: 0, message: `is larger than ${MAX_FILE_BYTES} bytes` } };
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     return { problem: { file: shown, line: 0, message: `cannot be read (${code})` } };
   }
-  if (bytes.length > MAX_FILE_BYTES) return { problem: { file: shown, line: 0, message: `is larger than ${MAX_FILE_BYTES} bytes` } };
   let text = fromBuffer(bytes).replace(/\r\n/g, '\n');
   if (text.startsWith('\xef\xbb\xbf')) text = text.slice(3);
   const bad = BINARY.exec(text);

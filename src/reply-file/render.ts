@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { joinLines, trimChars, type ByteString } from '../bytes.js';
 import { findHeaders, type IncomingMessage } from '../message/message.js';
 import { headerValue } from '../message/header-values.js';
 import type { BodyNode, ReplyTemplate, Token } from './template.js';
@@ -81,17 +81,14 @@ export function wholeMessage(msg: IncomingMessage, limit: number): ByteString {
 /** Every instance of an address header, as received, joined into one list. */
 function rawAddressValue(msg: IncomingMessage, name: string): ByteString {
   return findHeaders(msg, name)
-    .map((h) => h.raw.trim())
+    .map((h) => trimChars(h.raw))
     .filter((v) => v !== '')
     .join(', ');
 }
 
 /** Folded lines joined, control characters (tab aside) made spaces, trimmed. */
 function oneLine(v: ByteString): ByteString {
-  return v
-    .replace(/[ \t]*\r?\n[ \t]*/g, ' ')
-    .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ')
-    .trim();
+  return trimChars(joinLines(v).replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' '));
 }
 
 function escapeHtml(s: ByteString): ByteString {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { toBuffer, type ByteString } from '../bytes.js';
-import { tempError } from '../errors.js';
+import { configError, tempError } from '../errors.js';
+import { FileTooLargeError, readFileCapped } from '../read-file.js';
 import { expand } from '../expand/index.js';
 import type { ExpansionContext } from '../expand/context.js';
 import type { IncomingMessage } from '../message/message.js';
@@ -38,8 +38,9 @@ export function buildReplyBytes(settings: Settings, msg: IncomingMessage, x: Exp
 
 function readBodyFile(path: ByteString, optional: boolean): ByteString | undefined {
   try {
-    return readFileSync(toBuffer(path)).toString('latin1');
+    return readFileCapped(toBuffer(path)).toString('latin1');
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw configError(`file ${path}: larger than the ${err.limit / (1024 * 1024)} MiB autoreply sends`);
     if (optional) return undefined;
     const cause = (err as NodeJS.ErrnoException).code ?? String(err);
     throw tempError(`Failed to open file ${path} when sending message: ${cause}`);

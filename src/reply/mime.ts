@@ -1,4 +1,4 @@
-import { isAscii, type ByteString } from '../bytes.js';
+import { BLANK_CHARS, isAscii, trimChars, type ByteString } from '../bytes.js';
 
 /**
  * MIME help for replies outside `--exim-strict`: Exim refuses header values with
@@ -33,7 +33,7 @@ type Piece =
  */
 export function encodeHeaderValue(name: string, value: ByteString): ByteString {
   if (isAscii(value)) return value;
-  const flat = value.replace(/\r?\n(?=[ \t])/g, '').replace(/[ \t\r\n]+$/, '');
+  const flat = trimChars(value.replace(/\r?\n(?=[ \t])/g, ''), ' \t\r\n', 'end');
   const charset = isUtf8(flat) ? 'UTF-8' : 'ISO-8859-1';
   const pieces = ADDRESS_HEADERS.has(name.toLowerCase()) ? addressPieces(flat) : textPieces(flat);
   return layout(name.length + 2, pieces, charset);
@@ -121,10 +121,10 @@ function addressPieces(flat: ByteString): Piece[] {
   segments.forEach((seg, i) => {
     const comma = i < segments.length - 1 ? ',' : '';
     const lead = /^[ \t]*/.exec(seg)![0];
-    const body = seg.slice(lead.length).replace(/[ \t]+$/, '');
+    const body = trimChars(seg.slice(lead.length), BLANK_CHARS, 'end');
     const sep = i === 0 ? lead : lead || ' ';
     const lt = topLevelAngle(body);
-    const display = lt > 0 ? body.slice(0, lt).replace(/[ \t]+$/, '') : '';
+    const display = lt > 0 ? trimChars(body.slice(0, lt), BLANK_CHARS, 'end') : '';
     if (lt > 0 && !isAscii(display)) {
       const q = /^"((?:[^"\\]|\\.)*)"$/.exec(display);
       const text = q ? q[1]!.replace(/\\(.)/g, '$1') : display;

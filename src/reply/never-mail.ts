@@ -1,5 +1,7 @@
-import type { ByteString } from '../bytes.js';
+import { SPACE_CHARS, trimChars, type ByteString } from '../bytes.js';
+import { configError } from '../errors.js';
 import { findAddressEnd, matchAddressList, parseAddress } from '../expand/address.js';
+import { ExpansionError } from '../expand/errors.js';
 import type { ReplyFields } from './reply.js';
 
 /**
@@ -29,12 +31,21 @@ function editList(list: ByteString, neverMail: ByteString): ByteString | undefin
     const parsed = parseAddress(s.slice(pos, end));
     if ('error' in parsed) break; // a syntax error: leave the rest alone, as Exim does
     let next = end < s.length && s[end] === ',' ? end + 1 : end;
-    if (matchAddressList(parsed.address, neverMail)) {
+    if (matches(parsed.address, neverMail)) {
       s = s.slice(0, pos) + s.slice(next);
       next = pos;
     }
     pos = next;
   }
-  s = s.replace(/[\s,]+$/, '');
-  return /^\s*$/.test(s) ? undefined : s;
+  s = trimChars(s, SPACE_CHARS + ',', 'end');
+  return trimChars(s) === '' ? undefined : s;
+}
+
+function matches(address: ByteString, neverMail: ByteString): boolean {
+  try {
+    return matchAddressList(address, neverMail);
+  } catch (err) {
+    if (err instanceof ExpansionError) throw configError(`never_mail: ${err.message}`);
+    throw err;
+  }
 }

@@ -1,11 +1,11 @@
-import type { ByteString } from '../bytes.js';
+import { BLANK_CHARS, trimChars, type ByteString } from '../bytes.js';
 import { allHeaderAddresses } from '../message/addresses.js';
 import type { HeaderField } from '../message/message.js';
 import type { RuleInput } from './rule.js';
 
 /** A header's value unfolded and trimmed, as a person reads it. */
 export function headerValue(h: HeaderField): ByteString {
-  return h.raw.replace(/\r?\n(?=[ \t])/g, '').replace(/^[ \t]+|[ \t\r\n]+$/g, '');
+  return trimChars(trimChars(h.raw.replace(/\r?\n(?=[ \t])/g, ''), BLANK_CHARS, 'start'), ' \t\r\n', 'end');
 }
 
 /** The value with comments removed (nested, quoted pairs), for structured headers. */

@@ -171,18 +171,21 @@ t.test('self: sender or From is the recipient or an alias', async (t) => {
   t.equal(hit(input(PERSONAL, { recipient: undefined })), undefined);
 });
 
-t.test('not-personal: To, Cc, Resent-To, Resent-Cc; aliases; unknown recipient', async (t) => {
+t.test('not-personal: To, Cc, Bcc and their Resent- forms; aliases; unknown recipient', async (t) => {
   const base = PERSONAL.replace('To: Alice Smith <alice@example.com>', 'To: team@example.com');
   const hit = (i: RuleInput) => evaluateAll(i).find((h) => h.rule === 'not-personal')?.reason;
-  t.equal(hit(input(base)), 'alice@example.com not in To/Cc');
+  t.equal(hit(input(base)), 'alice@example.com not in To/Cc/Bcc');
   t.equal(hit(input(`${base}\nCc: "Smith, Alice" <Alice@EXAMPLE.com>`)), undefined);
   t.equal(hit(input(`${base}\nResent-To: alice@example.com`)), undefined);
   t.equal(hit(input(`${base}\nResent-Cc: x@y.org, alice@example.com`)), undefined);
   t.equal(hit(input(base, { aliases: ['team@example.com'] })), undefined);
-  t.equal(hit(input(base, { aliases: ['a.smith@example.com'] })), 'neither alice@example.com nor an alias is in To/Cc');
+  t.equal(hit(input(base, { aliases: ['a.smith@example.com'] })), 'neither alice@example.com nor an alias is in To/Cc/Bcc');
   t.equal(hit(input(base, { recipient: undefined })), undefined, 'unknown recipient: not judged');
   t.equal(hit(input(base.replace('team@', 'alice+lunch@'))), undefined, 'sub-address counts');
-  t.equal(hit(input(`${base}\nBcc: alice@example.com`)), 'alice@example.com not in To/Cc');
+  // RFC 3834 section 2, RFC 5230 section 4.5: a Bcc naming us was meant for us
+  t.equal(hit(input(`${base}\nBcc: alice@example.com`)), undefined, 'a Bcc naming the recipient counts');
+  t.equal(hit(input(`${base}\nResent-Bcc: <alice@example.com>`)), undefined, 'a Resent-Bcc too');
+  t.equal(hit(input(`${base}\nBcc: alice.other@example.com`)), 'alice@example.com not in To/Cc/Bcc', 'a Bcc naming someone else does not');
 });
 
 t.test('loop', async (t) => {
