@@ -1,10 +1,12 @@
 /**
- * A private Exim configuration for the end-to-end test: it routes mail for the
+ * A private Exim configuration for the end-to-end tests: it routes mail for the
  * local users through examples/exim/router.conf and examples/exim/transport.conf
- * (included as they are, not copied) into bin/autoreply, and delivers to mailboxes
- * in a temporary folder. autoreply then submits its reply through the real
- * /usr/sbin/sendmail, that is, the system's own Exim configuration (Debian
- * default: local users @localhost go to /var/mail/USER with Return-path added).
+ * (included as they are, not copied: the copies an installed package holds, which
+ * Exim can read when it re-executes itself as its own user) into the installed
+ * autoreply, and delivers to mailboxes in a temporary folder. autoreply then
+ * submits its reply through the real /usr/sbin/sendmail, that is, the system's
+ * own Exim configuration (Debian default: local users @localhost go to
+ * /var/mail/USER with Return-path added).
  *
  * Why the reply goes through the system configuration: an ordinary user (the pipe
  * runs autoreply as the mailbox owner) cannot make Exim use another configuration
@@ -13,7 +15,7 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLES, openUp, ownedDir, run } from './helpers.js';
+import { openUp, ownedDir, run } from './helpers.js';
 
 const TRUSTED = '/etc/exim4/trusted_configs';
 
@@ -29,8 +31,11 @@ export interface EximWorld {
   cleanup(): void;
 }
 
-/** `commandMacro`: the value of AUTOREPLY_COMMAND (transport.conf) for this test. */
-export function eximWorld(commandMacro: string): EximWorld {
+/**
+ * `commandMacro`: the value of AUTOREPLY_COMMAND (transport.conf) for this test;
+ * `examples`: the examples folder of the installed package.
+ */
+export function eximWorld(commandMacro: string, examples: string): EximWorld {
   const work = mkdtempSync('/tmp/autoreply-e2e-exim-');
   openUp(work);
   const spool = join(work, 'spool');
@@ -55,7 +60,7 @@ keep_environment =
 AUTOREPLY_COMMAND = ${commandMacro}
 
 begin routers
-.include ${join(EXAMPLES, 'exim/router.conf')}
+.include ${join(examples, 'exim/router.conf')}
 
 local_user:
   driver = accept
@@ -64,7 +69,7 @@ local_user:
   transport = mailbox
 
 begin transports
-.include ${join(EXAMPLES, 'exim/transport.conf')}
+.include ${join(examples, 'exim/transport.conf')}
 
 mailbox:
   driver = appendfile

@@ -1,9 +1,10 @@
 /**
  * End to end with a real Exim: a message for ar-bob@localhost goes through the
  * router and pipe transport of examples/exim (unseen, so it is still delivered)
- * into bin/autoreply --config examples/vacation.conf; autoreply submits its
- * reply through the real /usr/sbin/sendmail, and the reply lands in the sender's
- * mailbox, /var/mail/ar-alice. The test reads the mailboxes as a user would.
+ * into `autoreply --config examples/vacation.conf`, installed from the packed
+ * package (install.ts); autoreply submits its reply through the real
+ * /usr/sbin/sendmail, and the reply lands in the sender's mailbox,
+ * /var/mail/ar-alice. The test reads the mailboxes as a user would.
  *
  * Needs root and Debian's exim4-daemon-light (.ci/run installs it).
  */
@@ -11,10 +12,8 @@ import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import {
-  AUTOREPLY,
-  EXAMPLES,
   builtReason,
-  checkProjectReadable,
+  checkRunnableBy,
   eximDropQueued,
   eximSettled,
   eximSkipReason,
@@ -22,6 +21,7 @@ import {
   header,
   headerValues,
   message,
+  oneRunAtATime,
   parseMbox,
   readIfExists,
   removeSystemMailbox,
@@ -29,12 +29,15 @@ import {
   tailFile,
 } from './helpers.js';
 import { eximWorld } from './exim-setup.js';
+import { sharedInstall } from './install.js';
 
 const skip = eximSkipReason() ?? builtReason();
 if (skip) {
   t.plan(0, skip);
 } else {
-  const world = eximWorld(`${AUTOREPLY} --config ${join(EXAMPLES, 'vacation.conf')}`);
+  await oneRunAtATime('exim');
+  const app = await sharedInstall();
+  const world = eximWorld(`${app.bin} --config ${join(app.examples, 'vacation.conf')}`, app.examples);
   const home = (u: string) => join(world.work, 'home', u);
   ensureUser('ar-alice', home('ar-alice'));
   ensureUser('ar-bob', home('ar-bob'));
@@ -55,7 +58,7 @@ if (skip) {
   const context = () => ({ eximLog: tailFile(world.mainlog), vacationLog: readIfExists(join(home('ar-bob'), '.vacation.log')) });
 
   t.test('setup', async (t) => {
-    t.equal(checkProjectReadable('ar-bob'), undefined, 'the project is reachable by the user the pipe runs as');
+    t.equal(checkRunnableBy('ar-bob', app.bin), undefined, 'the installed autoreply runs as the user the pipe runs as');
     t.equal(systemEximDeliversLocally('ar-alice'), undefined, 'the system Exim delivers @localhost to /var/mail');
   });
 

@@ -3,16 +3,22 @@
  * reply goes through the real sendmail into a local mailbox, and the tests read
  * that mailbox like a user would.
  *
+ * The MTA runs autoreply as a local user (or a system user), who may not be able
+ * to enter the checkout (cloned into a mode-700 folder, say): the tests run the
+ * program from a packed and installed copy, see install.ts.
+ *
  * The tests create local users named ar-* (no login shell, home in a temporary
  * folder) and remove their /var/mail files before and after. Everything stays on
  * this machine: the addresses are @localhost.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execa, execaSync, type Options, type SyncOptions } from 'execa';
+import { accessSync, chmodSync, chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 export const PROJECT = resolve(import.meta.dirname, '../..');
+/** The checkout's own launcher: for root only (the MTA's users may not reach it). */
 export const AUTOREPLY = join(PROJECT, 'bin/autoreply');
+/** The checkout's examples, read by the tests (as root) to fill in users' files. */
 export const EXAMPLES = join(PROJECT, 'examples');
 
 export interface Run {
@@ -22,36 +28,71 @@ export interface Run {
 }
 
 /**
- * The environment of this process without what the test runner adds. (tap's
+ * The environment of this process without what the test runner adds (tap's
+ * loader in NODE_OPTIONS, TAP*), nor what `npm test` adds (npm_*). (tap's
  * process-info plugin still puts its loader into NODE_OPTIONS of every child,
- * whatever env is given: run autoreply with runAutoreply, which removes it.)
+ * whatever env is given: start node programs through `/usr/bin/env -u
+ * NODE_OPTIONS`, as runAutoreply and npm do.)
  */
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k === 'NODE_OPTIONS' || k.startsWith('TAP') || k.startsWith('_TAPJS')) delete env[k];
+  for (const k of Object.keys(env)) {
+    if (k === 'NODE_OPTIONS' || k.startsWith('TAP') || k.startsWith('_TAPJS') || k.startsWith('npm_')) delete env[k];
+  }
   return env;
 }
 
-/** Run a program (never through a shell); stdout/stderr as text. */
-export function run(cmd: string, args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): Run {
-  const r = spawnSync(cmd, args, { timeout: 30000, env: cleanEnv(), ...opts });
-  return {
-    status: r.status,
-    stdout: r.stdout ? r.stdout.toString() : '',
-    stderr: (r.stderr ? r.stderr.toString() : '') + (r.error ? String(r.error) : ''),
-  };
+type RunOptions = Omit<SyncOptions, 'input' | 'encoding' | 'reject' | 'stdout' | 'stderr'> & { input?: string | Buffer };
+
+/** What execa answers, seen loosely: a result, or (reject: false) an error. */
+interface Finished {
+  exitCode?: number;
+  stdout?: unknown;
+  stderr?: unknown;
+  failed: boolean;
+  shortMessage?: string;
 }
 
-/** Run bin/autoreply as an MTA would: no NODE_OPTIONS from the test runner. */
-export function runAutoreply(args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): Run {
+function toRun(result: unknown): Run {
+  const r = result as Finished;
+  const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+  // no exit code: it did not start, was killed or timed out
+  const why = r.exitCode === undefined && r.failed ? `\n${r.shortMessage ?? 'failed'}` : '';
+  return { status: r.exitCode ?? null, stdout: typeof r.stdout === 'string' ? r.stdout : '', stderr: stderr + why };
+}
+
+/** Run a program (never through a shell) and wait for it; stdout/stderr as text. */
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Run {
+  const r = execaSync(cmd, args, { timeout: 60000, env: cleanEnv(), extendEnv: false, stripFinalNewline: false, reject: false, ...opts });
+  return toRun(r);
+}
+
+/** The same, without blocking the test process (for long commands: npm). */
+export async function runAsync(cmd: string, args: string[], opts: Omit<Options, 'input' | 'encoding' | 'reject' | 'stdout' | 'stderr'> & { input?: string | Buffer } = {}): Promise<Run> {
+  const r = await execa(cmd, args, { timeout: 120000, env: cleanEnv(), extendEnv: false, stripFinalNewline: false, reject: false, ...opts });
+  return toRun(r);
+}
+
+/** Run the checkout's bin/autoreply (as root) as an MTA would: no NODE_OPTIONS from the test runner. */
+export function runAutoreply(args: string[], opts: RunOptions = {}): Run {
   return run('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, AUTOREPLY, ...args], opts);
 }
 
-/** The same as a shell command line (for su -c). */
-export const autoreplyCommand = (args: string) => `/usr/bin/env -u NODE_OPTIONS ${process.execPath} ${AUTOREPLY} ${args}`;
+/** An installed autoreply (its #!/usr/bin/env node finds node on the PATH), as any user. */
+export function runProgram(program: string, args: string[], opts: RunOptions = {}): Run {
+  return run('/usr/bin/env', ['-u', 'NODE_OPTIONS', program, ...args], opts);
+}
+
+/** The same as a shell command line (for su -c): an installed program and its arguments. */
+export const programCommand = (program: string, args: string) => `/usr/bin/env -u NODE_OPTIONS ${program} ${args}`;
+
+/** Run a shell command line as a local user (su, no login shell needed). */
+export function runAs(user: string, command: string, opts: RunOptions = {}): Run {
+  return run('su', ['-s', '/bin/sh', user, '-c', command], opts);
+}
 
 /** Run and throw with everything printed when the exit code is not 0. */
-export function must(cmd: string, args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): Run {
+export function must(cmd: string, args: string[], opts: RunOptions = {}): Run {
   const r = run(cmd, args, opts);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
   return r;
@@ -75,12 +116,13 @@ export function eximSkipReason(): string | undefined {
 }
 
 /**
- * The pipe runs autoreply as a local user: the project must be reachable by
- * everybody (every parent folder traversable, bin/ and dist/ readable).
+ * The MTA runs autoreply as `user`: the installed program must start for them
+ * (every parent folder traversable, the package readable, node on the PATH).
+ * Undefined when it does, else why not.
  */
-export function checkProjectReadable(user: string): string | undefined {
-  const r = run('su', ['-s', '/bin/sh', user, '-c', `test -r '${AUTOREPLY}' && test -r '${join(PROJECT, 'dist/autoreply.cjs')}'`]);
-  return r.status === 0 ? undefined : `${PROJECT} is not readable by user ${user}: the MTA runs autoreply as that user`;
+export function checkRunnableBy(user: string, program: string): string | undefined {
+  const r = runAs(user, programCommand(program, '--version'));
+  return r.status === 0 ? undefined : `${program} does not run as user ${user} (the MTA runs autoreply as that user): exit ${r.status}: ${r.stderr.trim()}`;
 }
 
 /** Create (or re-home) a local user with no login shell and a home folder owned by it. */
@@ -131,24 +173,48 @@ export interface MboxMessage {
   raw: string;
 }
 
+/** One message: header fields and body (the From_ line, when there is one, first). */
+export function parseMessage(raw: string, fromLine = ''): MboxMessage {
+  const end = raw.search(/\n\n|^\n/);
+  const head = end < 0 ? raw : raw.slice(0, end);
+  const body = end < 0 ? '' : raw.slice(end).replace(/^\n\n?/, '');
+  const headers: [string, string][] = [];
+  for (const line of head.split('\n')) {
+    if (/^[ \t]/.test(line) && headers.length > 0) headers[headers.length - 1]![1] += ' ' + line.trim();
+    else if (line.includes(':')) headers.push([line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]);
+  }
+  return { fromLine, headers, body, raw: fromLine ? `${fromLine}\n${raw}` : raw };
+}
+
 /** Split an mbox (From_ lines) into messages with their header fields. */
 export function parseMbox(text: string): MboxMessage[] {
   if (!text) return [];
   const parts = text.split(/^(?=From \S+ )/m).filter((p) => p.startsWith('From '));
   return parts.map((raw) => {
     const nl = raw.indexOf('\n');
-    const fromLine = raw.slice(0, nl);
-    const rest = raw.slice(nl + 1);
-    const end = rest.search(/\n\n|^\n/);
-    const head = end < 0 ? rest : rest.slice(0, end);
-    const body = end < 0 ? '' : rest.slice(end).replace(/^\n\n?/, '');
-    const headers: [string, string][] = [];
-    for (const line of head.split('\n')) {
-      if (/^[ \t]/.test(line) && headers.length > 0) headers[headers.length - 1]![1] += ' ' + line.trim();
-      else if (line.includes(':')) headers.push([line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]);
-    }
-    return { fromLine, headers, body, raw };
+    return parseMessage(raw.slice(nl + 1), raw.slice(0, nl));
   });
+}
+
+/** The messages of a Maildir (new/ and cur/), oldest first (by the time in their names). */
+export function readMaildir(dir: string): MboxMessage[] {
+  const files: { name: string; path: string }[] = [];
+  for (const sub of ['new', 'cur']) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(dir, sub));
+    } catch {
+      continue;
+    }
+    for (const name of names) if (!name.startsWith('.')) files.push({ name, path: join(dir, sub, name) });
+  }
+  // TIME.M<microseconds>P<pid>.HOST: seconds, then microseconds
+  const when = (n: string) => {
+    const m = /^(\d+)\.(?:M(\d+))?/.exec(n);
+    return m ? Number(m[1]) * 1e6 + Number(m[2] ?? 0) : 0;
+  };
+  files.sort((a, b) => when(a.name) - when(b.name) || a.name.localeCompare(b.name));
+  return files.map((f) => parseMessage(readIfExists(f.path).replace(/\r\n/g, '\n')));
 }
 
 /** Every value of a header (case-insensitive name). */
@@ -207,9 +273,21 @@ export function eximDropQueued(needles: string[]): void {
  * Wait until the system Exim (the one /usr/sbin/sendmail uses) has nothing left
  * for `needle` in its queue: by then any reply autoreply submitted is in the
  * mailbox, or will never come. (sendmail returns once the reply is spooled.)
+ * The deadline is generous: the machine may be busy with another test run.
  */
 export async function eximSettled(needle: string): Promise<boolean> {
-  return waitUntil(() => !eximQueueHas(needle), 20000);
+  return waitUntil(() => !eximQueueHas(needle), 60000, 250);
+}
+
+/**
+ * Wait for the mailbox to hold `count` messages (generous deadline), then for
+ * the queue to drain, and return what it holds: more than `count` means a reply
+ * too many, fewer means the wait ran out.
+ */
+export async function mailboxAfterDelivery(read: () => MboxMessage[], count: number, needle: string): Promise<MboxMessage[]> {
+  await waitUntil(() => read().length >= count, 60000, 250);
+  await eximSettled(needle);
+  return read();
 }
 
 /** The line of an Exim log that mentions `needle`, for failure messages. */
@@ -240,4 +318,37 @@ export function message(fields: Record<string, string>, body = 'Hello,\n\nsee yo
   return Object.entries(fields)
     .map(([k, v]) => `${k}: ${v}\n`)
     .join('') + '\n' + body;
+}
+
+/** Why a test cannot run without the Debian package `pkg` (its `path`), or undefined. */
+export function missingPackage(pkg: string, path: string): string | undefined {
+  return existsSync(path) ? undefined : `${pkg} is not installed (apt-get install ${pkg})`;
+}
+
+/**
+ * Take an exclusive flock(2) on the open file `fd` through flock(1), as autoreply
+ * itself does: the helper shares the open file description, so the lock stays
+ * with `fd` until it is closed or this process ends. false: not within `seconds`.
+ */
+export async function flockFd(fd: number, seconds: number): Promise<boolean> {
+  // the child gets `fd` itself as its standard input (execa takes any descriptor;
+  // its types name only 0 and 3-9)
+  const stdin = fd as unknown as 3;
+  const r = await execa('flock', ['-x', '-w', String(seconds), '0'], { stdin, reject: false, env: cleanEnv(), extendEnv: false });
+  return r.exitCode === 0;
+}
+
+/**
+ * Two test runs at once (two checkouts, or a developer's run beside another)
+ * would share the local users and /var/mail files of a test file: each file
+ * holds an exclusive lock named after it while it runs, so that the same file of
+ * two runs takes turns. (Released when the test process ends.)
+ */
+export async function oneRunAtATime(name: string): Promise<void> {
+  const dir = existsSync('/run/lock') ? '/run/lock' : '/tmp';
+  const fd = openSync(join(dir, `autoreply-e2e-${name}.lock`), 'a', 0o600);
+  if (!(await flockFd(fd, 240))) {
+    closeSync(fd);
+    throw new Error(`another test run has held ${dir}/autoreply-e2e-${name}.lock for 4 minutes`);
+  }
 }

@@ -9,6 +9,7 @@
  *    copy of mail for ar-frank@localhost goes to the "autoreply" service, which
  *    runs `autoreply --config postfix.conf --sender=${sender} --recipient=...`;
  *  - ~ar-gina/.forward: `\ar-gina, "|autoreply vacation"` (local(8)).
+ * Both run the autoreply installed from the packed package (install.ts).
  * Replies go through Postfix's own /usr/sbin/sendmail and land in /var/mail.
  * Mail stays on this machine (Postfix listens on loopback only, no relay).
  */
@@ -16,10 +17,9 @@ import t from 'tap';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AUTOREPLY,
   EXAMPLES,
   builtReason,
-  checkProjectReadable,
+  checkRunnableBy,
   ensureUser,
   header,
   isRoot,
@@ -31,11 +31,12 @@ import {
   readIfExists,
   removeSystemMailbox,
   run,
-  runAutoreply,
+  runProgram,
   sleep,
   tailFile,
   userIds,
 } from './helpers.js';
+import { sharedInstall } from './install.js';
 
 const MARK_BEGIN = '# BEGIN autoreply e2e test';
 const MARK_END = '# END autoreply e2e test';
@@ -53,7 +54,7 @@ const queueEmpty = () => /Mail queue is empty/.test(run('/usr/sbin/postqueue', [
 
 /** Wait until Postfix has delivered everything (queue empty twice in a row). */
 async function settled(): Promise<boolean> {
-  const end = Date.now() + 30000;
+  const end = Date.now() + 60000;
   while (Date.now() < end) {
     if (queueEmpty()) {
       await sleep(700);
@@ -75,6 +76,7 @@ if (skip) {
     t.match(run('dpkg', ['-S', '/usr/sbin/sendmail']).stdout, /^postfix:/, '/usr/sbin/sendmail is Postfix\'s');
   });
 
+  const app = await sharedInstall();
   const work = mkdtempSync('/tmp/autoreply-e2e-postfix-');
   openUp(work);
   const home = (u: string) => join(work, 'home', u);
@@ -88,7 +90,7 @@ if (skip) {
   // examples/postfix with this machine's paths: the files are the examples, only paths and the domain change
   const fill = (s: string) =>
     s
-      .replaceAll('/usr/local/bin/autoreply', AUTOREPLY)
+      .replaceAll('/usr/local/bin/autoreply', app.bin)
       .replaceAll('/etc/autoreply/postfix.conf', join(work, 'postfix.conf'))
       .replaceAll('/etc/autoreply/messages', join(work, 'messages'))
       .replaceAll('/var/lib/autoreply', join(work, 'state'))
@@ -142,9 +144,9 @@ if (skip) {
     queue: run('/usr/sbin/postqueue', ['-p']).stdout,
   });
 
-  t.test('the project is reachable by the users the pipes run as', async (t) => {
-    t.equal(checkProjectReadable('autoreply'), undefined);
-    t.equal(checkProjectReadable('ar-gina'), undefined);
+  t.test('the installed autoreply runs as the users the pipes run as', async (t) => {
+    t.equal(checkRunnableBy('autoreply', app.bin), undefined);
+    t.equal(checkRunnableBy('ar-gina', app.bin), undefined);
   });
 
   t.test('master.cf pipe: the original is delivered and one reply comes back', async (t) => {
@@ -178,7 +180,7 @@ if (skip) {
   });
 
   t.test('master.cf pipe: a bounce (null_sender=) is not answered', async (t) => {
-    const cleared = runAutoreply(['once', 'clear', '--once', join(work, 'state/once.db')], { uid: userIds('autoreply').uid, gid: userIds('autoreply').gid });
+    const cleared = runProgram(app.bin, ['once', 'clear', '--once', join(work, 'state/once.db')], { uid: userIds('autoreply').uid, gid: userIds('autoreply').gid });
     t.equal(cleared.status, 0, 'autoreply once clear', { stderr: cleared.stderr });
     const r = send('', 'ar-frank@localhost', message({ From: 'ar-erin@localhost', To: 'ar-frank@localhost', Subject: 'Undelivered Mail Returned to Sender' }));
     t.equal(r.status, 0, { stderr: r.stderr });
@@ -211,13 +213,13 @@ if (skip) {
     // to expands to nothing: without --exim-strict autoreply does not run sendmail at all
     const msg = message({ From: 'ar-erin@localhost', To: 'ar-frank@localhost', Subject: 'x', 'Message-ID': '<nr.1@localhost>' });
     const base = ['--to', '$h_x-no-such-header:', '--subject', 'auto', '--text', 'hi', '--sender', 'ar-erin@localhost'];
-    const plain = runAutoreply(base, { input: msg });
+    const plain = runProgram(app.bin, base, { input: msg });
     t.equal(plain.status, 0, 'exit 0, nothing to send', { stderr: plain.stderr });
     // with --exim-strict it is handed to Postfix's sendmail, as Exim does; Postfix
     // refuses a message without recipients, and that is a success ("nothing to send"), not a retry
     const sm = run('/usr/sbin/sendmail', ['-t', '-oem', '-oi', '-f', '<>'], { input: 'To: \nSubject: auto\n\nhi\n' });
     t.comment(`Postfix sendmail -t without recipients: exit ${sm.status}: ${sm.stderr.trim()}`);
-    const strict = runAutoreply(['--exim-strict', ...base], { input: msg });
+    const strict = runProgram(app.bin, ['--exim-strict', ...base], { input: msg });
     t.equal(strict.status, 0, 'exit 0 under --exim-strict too', { stderr: strict.stderr });
     t.ok(await settled(), 'nothing left in the queue', context());
     t.equal(mbox('ar-erin').length, 1, 'no bounce and no reply came back', context());

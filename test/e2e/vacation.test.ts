@@ -2,7 +2,8 @@
  * `autoreply vacation` end to end, the way a user switches it on with Exim: the
  * system's own, unmodified Exim configuration (Debian's default "userforward"
  * router and "address_pipe" transport) reads ~/.forward, which is
- * examples/exim/vacation.filter with the path of bin/autoreply filled in; the
+ * examples/exim/vacation.filter with the path of the installed autoreply (the
+ * packed package, install.ts) filled in; the
  * filter pipes a copy of the message into `autoreply vacation`, whose defaults
  * are Exim's filter `vacation` command relative to $home (~/.vacation.msg,
  * ~/.vacation, ~/.vacation.log, subject "On vacation", once a week). Messages are
@@ -14,32 +15,35 @@ import t from 'tap';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AUTOREPLY,
   EXAMPLES,
-  autoreplyCommand,
   builtReason,
-  checkProjectReadable,
+  checkRunnableBy,
   ensureUser,
   eximDropQueued,
   eximSettled,
   eximSkipReason,
   header,
   message,
+  oneRunAtATime,
   openUp,
   parseMbox,
+  programCommand,
   readIfExists,
   removeSystemMailbox,
   run,
+  runAs,
   systemEximDeliversLocally,
   tailFile,
   userIds,
 } from './helpers.js';
-
+import { sharedInstall } from './install.js';
 
 const skip = eximSkipReason() ?? builtReason();
 if (skip) {
   t.plan(0, skip);
 } else {
+  await oneRunAtATime('vacation');
+  const app = await sharedInstall();
   const work = mkdtempSync('/tmp/autoreply-e2e-vacation-');
   openUp(work);
   const carol = join(work, 'home/ar-carol');
@@ -54,7 +58,7 @@ if (skip) {
   });
 
   // the user's own files: ~/.forward (the example filter) and ~/.vacation.msg
-  const filter = readFileSync(join(EXAMPLES, 'exim/vacation.filter'), 'utf8').replaceAll('/usr/local/bin/autoreply', AUTOREPLY);
+  const filter = readFileSync(join(EXAMPLES, 'exim/vacation.filter'), 'utf8').replaceAll('/usr/local/bin/autoreply', app.bin);
   const { uid, gid } = userIds('ar-carol');
   for (const [name, text] of [
     ['.forward', filter],
@@ -72,7 +76,7 @@ if (skip) {
 
   t.test('setup', async (t) => {
     t.equal(systemEximDeliversLocally('ar-dave'), undefined, 'the system Exim delivers @localhost to /var/mail');
-    t.equal(checkProjectReadable('ar-carol'), undefined);
+    t.equal(checkRunnableBy('ar-carol', app.bin), undefined, 'the installed autoreply runs as ar-carol');
   });
 
   t.test('a message is delivered and answered with the vacation defaults', async (t) => {
@@ -113,7 +117,7 @@ if (skip) {
     removeSystemMailbox('ar-dave');
     // forget Dave, so that only the list rule can keep the reply back
     // (as the user: the database and its lock file belong to her)
-    const f = run('su', ['-s', '/bin/sh', 'ar-carol', '-c', autoreplyCommand(`once forget ar-dave@localhost --once ${join(carol, '.vacation')}`)]);
+    const f = runAs('ar-carol', programCommand(app.bin, `once forget ar-dave@localhost --once ${join(carol, '.vacation')}`));
     t.equal(f.status, 0, 'autoreply once forget', { stderr: f.stderr });
     const r = send(
       'ar-dave@localhost',
