@@ -1,6 +1,7 @@
 import type { ByteString } from './bytes.js';
 import { expand, ExpansionError } from './expand/index.js';
 import type { ExpansionContext } from './expand/context.js';
+import { MalformedReply } from './decision.js';
 import { configError, dataError, tempError } from './errors.js';
 
 /**
@@ -31,7 +32,9 @@ export function checkExpand(template: ByteString, kind: CheckKind, ctx: Expansio
   if (kind !== 'text') {
     const bad = firstNonPrinting(result.value, kind === 'header', kind === 'header' && !eximStrict);
     if (bad !== undefined) {
-      throw dataError(`Expansion of "${printable(template)}" contains non-printing character ${bad}`);
+      const why = `Expansion of "${printable(template)}" contains non-printing character ${bad}`;
+      // Exim's verdict is exit 65; outside --exim-strict such a message is not answered
+      throw eximStrict ? dataError(why) : new MalformedReply(why);
     }
   }
   return result;

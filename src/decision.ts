@@ -10,6 +10,15 @@ export type SkipReason =
   /** `--mailbox DIR` without `DIR/.auto-reply`: auto-reply is off for this mailbox. */
   | { kind: 'switched-off'; path: string };
 
+/**
+ * Thrown where a reply turns out impossible to write safely (SPEC 5, rule
+ * `malformed`): a control character in a header, message data that would end a
+ * header line, a raw 8-bit address. Outside --exim-strict only; the delivery
+ * then ends as a refusal (exit 0), not an error, since an error exit makes the
+ * MTA bounce the message to its sender.
+ */
+export class MalformedReply extends Error {}
+
 /** What the transport decided for one incoming message. */
 export type Decision =
   | { action: 'send'; recipients: ByteString[]; reply: ByteString }

@@ -8,7 +8,7 @@ import { renderBody, renderHeaders, type RenderedHeader } from './reply-file/ren
 import type { ReplyTemplate } from './reply-file/template.js';
 import { encodeHeaderValue } from './reply/mime.js';
 import { encodeReplyFields } from './reply/mime-headers.js';
-import { incomingMessageId, inReplyToLine, referencesLine } from './reply/references.js';
+import { threadingHeaders } from './reply/references.js';
 import type { ReplyFields } from './reply/reply.js';
 import { returnedMessage } from './reply/return-message.js';
 import type { Settings } from './settings.js';
@@ -66,12 +66,12 @@ export function replyFileBytes(
   if (template.mime && o.return_message) {
     throw configError(`reply file ${template.path} is a MIME entity: return_message cannot add to it (put {*} in a part instead)`);
   }
-  const messageId = incomingMessageId(msg);
+  const threading = threadingHeaders(msg, false);
   return buildReplyFileReply({
     fields: encodeReplyFields(fields),
     others: others.map((h) => ({ name: h.name, value: encodeHeaderValue(h.name, h.value) })),
-    inReplyTo: inReplyToLine(messageId),
-    references: referencesLine(msg, messageId, 998),
+    inReplyTo: threading.inReplyTo,
+    references: threading.references,
     extraHeaders: settings.rules.xLoop ? `X-Loop: ${settings.rules.xLoop}\n` : '',
     body: renderBody(template, msg, o.return_size_limit),
     mime: template.mime,

@@ -1,16 +1,17 @@
 import { toText, type ByteString } from './bytes.js';
-import type { Decision } from './decision.js';
+import { MalformedReply, type Decision } from './decision.js';
 import type { Envelope } from './envelope.js';
-import { AutoreplyError, EXIT, tempError } from './errors.js';
+import { AutoreplyError, dataError, EXIT, tempError } from './errors.js';
+import { safeHeaderBlock } from './reply/header-safety.js';
 import { appendRecord } from './log/append.js';
 import { notSentRecord, previouslySentRecord, sentRecord } from './log/records.js';
 import { headerAddresses } from './message/addresses.js';
 import type { IncomingMessage } from './message/message.js';
-import { readMessage } from './message/reader.js';
+import { MAX_HEADER_BLOCK, readMessage } from './message/reader.js';
 import { onceKey } from './once/key.js';
 import { openStore } from './once/open.js';
 import type { OnceStore } from './once/store.js';
-import { expandNeverMail, expandOptions, type Expanded } from './options/expand-options.js';
+import { expandLogPath, expandNeverMail, expandOptions, type Expanded } from './options/expand-options.js';
 import { replyKey } from './reply-file/identity.js';
 import { preloadReplyFile, replyFileBytes, replyFileFields, replySource, type ReplySource } from './reply-source.js';
 import { buildReplyBytes } from './reply/assemble.js';
@@ -23,6 +24,9 @@ import type { RuleInput } from './rules/rule.js';
 import type { Settings } from './settings.js';
 import { submissionProgramProblem, submit } from './submit/sendmail.js';
 import { expansionContext } from './variables.js';
+
+/** The longest address a reply may go to (RFC 5321's 64-octet local part, @, 255-octet domain, as RFC 3696 errata count it: 254). */
+const MAX_ADDRESS = 254;
 
 /** How far a delivery got, for --fire-and-forget to log a failure where the user looks. */
 interface Progress {
@@ -65,19 +69,43 @@ async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, outp
   // Read all of the input first, even when no reply will be sent: the MTA is writing it.
   const message = await readMessage(stdin, keepBody);
   if (preloaded.error !== undefined) throw preloaded.error;
-  const trace = (line: string) => settings.verbose && output.err(`autoreply: ${line}`);
   const source = replySource(settings, preloaded.template);
   // --mailbox: the .auto-reply file is the switch; without it, nothing at all happens
   if (source.kind === 'off') return finish(settings, output, skip({ kind: 'switched-off', path: source.path }, []));
+  if (message.oversized !== undefined && strict) throw dataError(`the incoming message's header block is larger than ${MAX_HEADER_BLOCK} bytes`);
   const envelope = resolveSender(settings, message);
   const now = new Date();
   const ctx = expansionContext(message, envelope, now, strict);
+  try {
+    return await answer(settings, output, progress, message, envelope, now, ctx, source);
+  } catch (err) {
+    if (!(err instanceof MalformedReply)) throw err;
+    // not answered, not an error: an error exit would bounce the message to its sender
+    const hit = { rule: 'malformed' as const, reason: err.message };
+    const log = progress.log ?? (source.kind === 'mailbox' && settings.options.log === undefined ? source.paths.log : expandLogPath(settings, ctx));
+    if (log && !settings.dryRun) logRecord(log, notSentRecord(now, progress.to ?? envelope.sender, 'malformed'), settings, output);
+    return finish(settings, output, skip({ kind: 'rule', hit, others: [] }, []));
+  }
+}
 
+async function answer(
+  settings: Settings,
+  output: Output,
+  progress: Progress,
+  message: IncomingMessage,
+  envelope: Envelope,
+  now: Date,
+  ctx: ReturnType<typeof expansionContext>,
+  source: Exclude<ReturnType<typeof replySource>, { kind: 'off' }>,
+): Promise<Outcome> {
+  const { options, eximStrict: strict } = settings;
+  const trace = (line: string) => settings.verbose && output.err(`autoreply: ${line}`);
   const x = expandOptions(settings, ctx);
   applySource(settings, source, message, x);
   progress.log = x.log;
   const to = x.fields.to;
   progress.to = to;
+  if (message.oversized !== undefined) throw new MalformedReply(`the incoming message: ${message.oversized}`);
 
   if (options.never_mail !== undefined) {
     const list = expandNeverMail(options.never_mail, ctx);
@@ -87,6 +115,9 @@ async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, outp
   }
 
   const recipients = replyRecipients(x.fields);
+  // RFC 5321 section 4.5.3.1: no mailbox is longer (a header cut at Exim's 64 KiB leaves such text)
+  const overlong = strict ? undefined : recipients.find((a) => a.length > MAX_ADDRESS);
+  if (overlong !== undefined) throw new MalformedReply(`a recipient address of ${overlong.length} characters`);
   // one entry per (reply, recipients): a reply file or --handle names the reply
   const identity = settings.handle ?? (source.kind === 'reply-file' ? source.template.identity : undefined);
   const onceKeyValue = x.once && to !== undefined ? replyKey(identity, strict ? to : onceKey(headerAddresses(to))) : undefined;
@@ -118,6 +149,11 @@ async function deliverOne(settings: Settings, stdin: AsyncIterable<Buffer>, outp
       source.kind === 'reply-file'
         ? replyFileBytes(settings, source.template, message, x.fields, x.fileHeaders ?? [])
         : buildReplyBytes(settings, message, x, ctx, source.kind === 'mailbox' ? source.body : undefined);
+    if (!strict) {
+      const safe = safeHeaderBlock(reply);
+      if ('problem' in safe) throw new MalformedReply(safe.problem);
+      reply = safe.reply;
+    }
 
     if (settings.dryRun) {
       trace(`once: ${onceKeyValue === undefined ? 'not used' : `key ${onceKeyValue} (not checked in a dry run)`}`);

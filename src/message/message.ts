@@ -31,6 +31,11 @@ export interface IncomingMessage {
   bodyTail: ByteString;
   /** Envelope sender from the mbox `From ` line, when the input had one. */
   mboxSender?: ByteString;
+  /**
+   * Set when the message is too big to answer (its header block is over Exim's
+   * header_maxsize): only the headers up to that size were kept.
+   */
+  oversized?: string;
 }
 
 /** Header names are compared case-insensitively. */

@@ -1,6 +1,6 @@
 import { read } from 'node:fs';
 import { BLANK_CHARS, trimChars, type ByteString } from '../bytes.js';
-import { AutoreplyError, dataError, tempError } from '../errors.js';
+import { AutoreplyError, tempError } from '../errors.js';
 import type { HeaderField, IncomingMessage } from './message.js';
 
 /**
@@ -61,9 +61,6 @@ export class MessageReader {
       this.partialLength = 0;
       this.takeLine(line + '\n', false);
     }
-    if (this.headerOverflow) {
-      throw dataError(`the incoming message's header block is larger than ${MAX_HEADER_BLOCK} bytes`);
-    }
     let tail = this.tail;
     let size = this.bodySize;
     let kept = Buffer.concat(this.bodyChunks);
@@ -83,6 +80,7 @@ export class MessageReader {
       bodyLineCount: this.bodyLines,
       bodyTail: tail.toString('latin1'),
       ...(this.mboxSender !== undefined ? { mboxSender: this.mboxSender } : {}),
+      ...(this.headerOverflow ? { oversized: `its header block is larger than ${MAX_HEADER_BLOCK} bytes` } : {}),
     };
   }
 

@@ -1,6 +1,8 @@
 import type { ByteString } from '../bytes.js';
 import { checkExpand, printable } from '../check-expansion.js';
+import { MalformedReply } from '../decision.js';
 import { configError, tempError } from '../errors.js';
+import { dataLineBreak } from '../reply/header-safety.js';
 import { expand } from '../expand/index.js';
 import type { ExpansionContext } from '../expand/context.js';
 import type { RenderedHeader } from '../reply-file/render.js';
@@ -48,7 +50,12 @@ export function expandOptions(settings: Settings, ctx: ExpansionContext): Expand
   set('cc', header(o.cc));
   set('bcc', header(o.bcc));
   set('subject', header(o.subject));
-  set('headers', text(o.headers));
+  if (o.headers !== undefined) {
+    const h = checkExpand(o.headers, 'text', ctx, strict);
+    const broken = strict ? undefined : dataLineBreak(h);
+    if (broken !== undefined) throw new MalformedReply(`headers: ${broken}`);
+    fields.headers = h.value;
+  }
   const x: Expanded = { fields, repeatSeconds: 0 };
   const t = text(o.text);
   if (t !== undefined) x.text = t;
@@ -77,3 +84,18 @@ export function expandNeverMail(template: ByteString, ctx: ExpansionContext): By
   }
 }
 
+
+/**
+ * The `log` path alone, for recording a refusal that stopped the other options
+ * half way (a malformed header); undefined when unset or unusable.
+ */
+export function expandLogPath(settings: Settings, ctx: ExpansionContext): ByteString | undefined {
+  const template = settings.options.log;
+  if (template === undefined) return undefined;
+  try {
+    const r = checkExpand(template, 'path', ctx, settings.eximStrict);
+    return r.tainted ? undefined : r.value;
+  } catch {
+    return undefined;
+  }
+}

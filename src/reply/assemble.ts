@@ -8,18 +8,18 @@ import type { Expanded } from '../options/expand-options.js';
 import type { Settings } from '../settings.js';
 import { buildReply } from './build.js';
 import { encodeReplyFields, mimeHeaders } from './mime-headers.js';
-import { incomingMessageId, inReplyToLine, referencesLine } from './references.js';
+import { threadingHeaders } from './references.js';
 import type { Reply } from './reply.js';
 import { returnedMessage } from './return-message.js';
 
 /** The reply's bytes; reads `file` (a missing one defers unless file_optional). */
 export function buildReplyBytes(settings: Settings, msg: IncomingMessage, x: Expanded, ctx: ExpansionContext, mailboxBody?: ByteString): ByteString {
   const o = settings.options;
-  const messageId = incomingMessageId(msg);
+  const threading = threadingHeaders(msg, settings.eximStrict);
   const reply: Reply = {
     fields: settings.eximStrict ? x.fields : encodeReplyFields(x.fields),
-    inReplyTo: inReplyToLine(messageId),
-    references: referencesLine(msg, messageId, settings.eximStrict ? 0 : 998),
+    inReplyTo: threading.inReplyTo,
+    references: threading.references,
     extraHeaders: '',
   };
   if (x.text !== undefined) reply.text = x.text;

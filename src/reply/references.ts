@@ -12,7 +12,7 @@ import { findHeaders, type IncomingMessage } from '../message/message.js';
 const MAX_REFERENCED = 12;
 
 /** The id of the incoming message: its Message-ID, or Resent-Message-ID when resent. */
-export function incomingMessageId(msg: IncomingMessage): ByteString | undefined {
+function incomingMessageId(msg: IncomingMessage): ByteString | undefined {
   const resent = msg.headers.some((h) => /^resent-/i.test(h.name));
   const field = resent
     ? (findHeaders(msg, 'resent-message-id')[0] ?? findHeaders(msg, 'message-id')[0])
@@ -21,17 +21,36 @@ export function incomingMessageId(msg: IncomingMessage): ByteString | undefined 
   return field?.raw.replace(/^[ \t\n\v\f\r]+/, '');
 }
 
-/** The `In-Reply-To:` line (with its newline), or '' when the message has no id. */
-export function inReplyToLine(messageId: ByteString | undefined): ByteString {
-  return messageId === undefined ? '' : `In-Reply-To: ${messageId}`;
+/** The threading header lines of a reply, each with its newline, or ''. */
+export interface Threading {
+  inReplyTo: ByteString;
+  references: ByteString;
+}
+
+/**
+ * In-Reply-To and References for a reply to `msg`. `exact`: as Exim writes them
+ * (the Message-ID value copied as received, comments and all). Otherwise only
+ * well-formed ids go in, so nothing else of the incoming header — a stray CR, a
+ * second line — can reach the reply; a header with no id left is omitted, and
+ * References is kept within RFC 5322's 998 characters.
+ */
+export function threadingHeaders(msg: IncomingMessage, exact: boolean): Threading {
+  const raw = incomingMessageId(msg);
+  if (exact) return { inReplyTo: raw === undefined ? '' : `In-Reply-To: ${raw}`, references: referencesLine(msg, raw, 0) };
+  const id = raw === undefined ? undefined : parseMessageIds(raw)[0];
+  return {
+    inReplyTo: id === undefined ? '' : `In-Reply-To: ${id}\n`,
+    references: referencesLine(msg, id === undefined ? undefined : `${id}\n`, 998, true),
+  };
 }
 
 /** The `References:` line (with its newline), or '' when there is nothing to refer to. */
-export function referencesLine(msg: IncomingMessage, messageId: ByteString | undefined, maxLength = 0): ByteString {
+function referencesLine(msg: IncomingMessage, messageId: ByteString | undefined, maxLength: number, omitEmpty = false): ByteString {
   const chain = findHeaders(msg, 'references')[0] ?? findHeaders(msg, 'in-reply-to')[0];
   if (!chain && messageId === undefined) return '';
   let ids = chain ? keepFirstAndLatest(parseMessageIds(chain.raw)) : [];
   if (maxLength > 0) ids = fitLength(ids, messageId, maxLength);
+  if (omitEmpty && ids.length === 0 && messageId === undefined) return '';
   const head = 'References:' + ids.map((id) => ' ' + id).join('');
   return messageId === undefined ? head + '\n' : `${head} ${messageId}`;
 }

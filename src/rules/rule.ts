@@ -31,7 +31,8 @@ export interface RuleSettings {
 
 /** A rule that holds says why, in a few words for the log and --verbose. */
 export interface RuleHit {
-  rule: RuleName;
+  /** A safety rule, or `malformed`: a reply that cannot be written safely (no --allow switch). */
+  rule: RuleName | 'malformed';
   reason: string;
 }
 

@@ -47,7 +47,8 @@ t.test('unsupported items name themselves', async (t) => {
 
 t.test('taint', async (t) => {
   t.same(expand('$local_part', ctx), { value: 'bob', tainted: false });
-  t.same(expand('$sender_address', ctx), { value: 'alice@remote.example', tainted: true });
+  t.same(expand('$sender_address', ctx), { value: 'alice@remote.example', tainted: true, spans: [[0, 20]] });
+  t.same(expand('a $sender_address b', ctx), { value: 'a alice@remote.example b', tainted: true, spans: [[2, 22]] }, 'where the data is');
   t.equal(expand('${uc:$h_subject:}', ctx).tainted, true, 'operators keep taint');
   t.equal(expand('${length_1:$sender_address}', ctx).tainted, true);
   t.equal(expand('${if def:h_subject:{yes}{no}}', ctx).tainted, false, 'a condition alone inserts nothing tainted');

@@ -40,11 +40,16 @@ t.test('no header/body separator at all', async (t) => {
   t.match(sm.messages()[0], /^Subject: Re: no body$/m);
 });
 
-t.test('a 2 MB header line: 65 with a clear reason, input drained', async (t) => {
+t.test('a 2 MB header line: not answered (malformed), input drained; 65 under --exim-strict', async (t) => {
   const sm = fakeSendmail();
-  const r = autoreply(args(sm.path), 'X-Big: ' + 'a'.repeat(2 * 1024 * 1024) + '\n' + PERSONAL);
-  t.equal(r.code, 65);
-  t.match(r.stderr, /header block is larger than/);
+  const input = 'X-Big: ' + 'a'.repeat(2 * 1024 * 1024) + '\n' + PERSONAL;
+  const r = autoreply([...args(sm.path), '--verbose'], input);
+  t.equal(r.code, 0);
+  t.match(r.stderr, /no reply: malformed: the incoming message: its header block is larger than 1048576 bytes/);
+  t.same(sm.messages(), []);
+  const strict = autoreply([...args(sm.path), '--exim-strict'], input);
+  t.equal(strict.code, 65);
+  t.match(strict.stderr, /header block is larger than/);
   t.same(sm.messages(), []);
 });
 
