@@ -1,3 +1,4 @@
+import { isUtf8 as isUtf8Buffer } from 'node:buffer';
 /**
  * Exim works on bytes, and so do we: every string that holds message data,
  * configuration text or an expansion result is a *byte string* — one JavaScript
@@ -60,4 +61,17 @@ export function joinLines(s: ByteString, join = ' '): ByteString {
   if (!s.includes('\n')) return s;
   const lines = s.split('\n');
   return lines.map((l, i) => trimChars(l, BLANK_CHARS + '\r', i === 0 ? 'end' : i === lines.length - 1 ? 'start' : 'both')).join(join);
+}
+
+/** True when the byte string is well-formed UTF-8. */
+export function isUtf8(s: ByteString): boolean {
+  return isAscii(s) || isUtf8Buffer(Buffer.from(s, 'latin1'));
+}
+
+/**
+ * The byte string as text when it is UTF-8, else with its bytes escaped as JSON
+ * does (`\u00e9`): for showing keys and notes to a person without guessing.
+ */
+export function displayText(s: ByteString): string {
+  return isUtf8(s) ? toText(s) : JSON.stringify(s).slice(1, -1);
 }

@@ -1,28 +1,28 @@
-import { joinLines, trimChars } from './bytes.js';
-import { AutoreplyError, EXIT } from './errors.js';
+import { isUtf8, joinLines, toText, trimChars } from './bytes.js';
+import { AutoreplyError, EXIT, type ExitCode } from './errors.js';
 
 /**
- * The program: pick the subcommand, run it, and turn every failure into one line
- * on stderr and a sysexits code. No stack trace ever reaches an MTA.
+ * The program: pick the command (commands/), run it, and turn every failure into
+ * one line on stderr and a sysexits code. No stack trace ever reaches an MTA.
  */
 export async function main(args: string[]): Promise<number> {
   try {
     switch (args[0]) {
       case 'once': {
-        const { runOnceCommand } = await import('./once/commands.js');
+        const { runOnceCommand } = await import('./commands/once/run.js');
         return await runOnceCommand(args.slice(1));
       }
       case 'check': {
-        const { runCheck } = await import('./cli/check.js');
+        const { runCheck } = await import('./commands/check/run.js');
         return await runCheck(args.slice(1));
       }
       case 'vacation': {
-        const { runTransport } = await import('./cli/run-transport.js');
-        return await runTransport(args.slice(1), 'vacation');
+        const { runVacation } = await import('./commands/vacation/run.js');
+        return await runVacation(args.slice(1));
       }
       default: {
-        const { runTransport } = await import('./cli/run-transport.js');
-        return await runTransport(args, 'transport');
+        const { runDeliver } = await import('./commands/deliver/run.js');
+        return await runDeliver(args);
       }
     }
   } catch (err) {
@@ -30,14 +30,26 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-export function report(err: unknown): number {
-  if (err instanceof AutoreplyError) {
-    process.stderr.write(`autoreply: ${oneLine(err.message)}\n`);
-    return err.exitCode;
-  }
-  const e = err as NodeJS.ErrnoException;
-  process.stderr.write(`autoreply: internal error: ${oneLine(e?.message ?? String(err))}\n`);
-  return EXIT.TEMPFAIL;
+function report(err: unknown): number {
+  const failure = describeFailure(err);
+  process.stderr.write(`${failure.line}\n`);
+  return failure.exitCode;
 }
 
-const oneLine = (s: string) => trimChars(joinLines(s));
+/** The one stderr line and the exit code of a failure. */
+export function describeFailure(err: unknown): { line: string; exitCode: ExitCode } {
+  if (err instanceof AutoreplyError) return { line: `autoreply: ${oneLine(err.message)}`, exitCode: err.exitCode };
+  const e = err as NodeJS.ErrnoException;
+  return { line: `autoreply: internal error: ${oneLine(e?.message ?? String(err))}`, exitCode: EXIT.TEMPFAIL };
+}
+
+/**
+ * A reason on one line, readable: messages quote paths and values from the
+ * configuration and the message, which are bytes; UTF-8 bytes are shown as the
+ * text they are.
+ */
+function oneLine(s: string): string {
+  const line = trimChars(joinLines(s));
+  if (/[^\x00-\xff]/.test(line)) return line; // already text
+  return isUtf8(line) ? toText(line) : line;
+}

@@ -16,16 +16,6 @@ import { lookupOperator } from './operators.js';
 
 export { ExpansionError } from './errors.js';
 export type { ExpansionContext, Expanded, HeaderForm } from './context.js';
-export {
-  parseAddress,
-  parseAddressList,
-  findAddressEnd,
-  localPartOf,
-  domainOf,
-  matchAddressList,
-  type ParsedAddress,
-  type ParseResult,
-} from './address.js';
 export { listItems } from './lists.js';
 export { compileRegex } from './regex.js';
 

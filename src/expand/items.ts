@@ -3,7 +3,7 @@ import { isSpace, trimSpace } from './chars.js';
 import { evalCondition } from './conditions.js';
 import { ExpansionError, curlyError } from './errors.js';
 import type { ItemHandler } from './expander.js';
-import { FileTooLargeError } from '../read-file.js';
+import { FileTooLargeError } from '../files.js';
 import { numericHash, textHash } from './hash.js';
 import { listItems } from './lists.js';
 import { cStrtolWhole } from './numbers.js';

@@ -1,7 +1,7 @@
 import { asciiLower, asciiUpper, isDigit, isSpace } from './chars.js';
 import { ExpansionError } from './errors.js';
 import type { OperatorHandler } from './expander.js';
-import { parseAddress, parseAddressList, localPartOf, domainOf } from './address.js';
+import { parseAddress, parseAddressList, localPartOf, domainOf } from '../address/parse.js';
 import { evalExpression } from './eval.js';
 import { digest, numericHash, textHash } from './hash.js';
 import { listItems } from './lists.js';

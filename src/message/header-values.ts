@@ -3,7 +3,7 @@ import type LibMime from 'libmime';
 import { fromText, trimChars, type ByteString } from '../bytes.js';
 import type { HeaderForm } from '../expand/context.js';
 import { decodeMimeWords } from '../expand/rfc2047.js';
-import { findHeaders, type IncomingMessage } from './message.js';
+import { findHeaders, isAddressHeader, type IncomingMessage } from './message.js';
 
 /**
  * Header values the way Exim's expander reads them (expand.c find_header):
@@ -11,13 +11,6 @@ import { findHeaders, type IncomingMessage } from './message.js';
  * address headers and "\n" for any other, then RFC 2047 words are decoded.
  */
 
-/** Headers Exim types as address lists (receive.c), Resent- forms included. */
-const ADDRESS_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'reply-to', 'sender']);
-
-function isAddressHeader(name: string): boolean {
-  const lc = name.toLowerCase();
-  return ADDRESS_HEADERS.has(lc.startsWith('resent-') ? lc.slice(7) : lc);
-}
 
 /** Exim trims with isspace(): space, \t, \n, \v, \f, \r. */
 const trim = (s: ByteString) => trimChars(s);

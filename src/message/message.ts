@@ -48,3 +48,12 @@ export function findHeaders(msg: IncomingMessage, name: string): HeaderField[] {
 export function firstHeader(msg: IncomingMessage, name: string): ByteString | undefined {
   return findHeaders(msg, name)[0]?.raw;
 }
+
+/** Headers Exim types as address lists (receive.c: BCFRST), and their Resent- forms. */
+const ADDRESS_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'reply-to', 'sender']);
+
+/** Whether a header (by name, any case) holds an address list. */
+export function isAddressHeader(name: string): boolean {
+  const lc = name.toLowerCase();
+  return ADDRESS_HEADERS.has(lc.startsWith('resent-') ? lc.slice(7) : lc);
+}

@@ -1,6 +1,4 @@
-import { read } from 'node:fs';
 import { BLANK_CHARS, trimChars, type ByteString } from '../bytes.js';
-import { AutoreplyError, tempError } from '../errors.js';
 import type { HeaderField, IncomingMessage } from './message.js';
 
 /**
@@ -226,44 +224,5 @@ export function finishBody(msg: IncomingMessage, keep: number): IncomingMessage 
 export function parseMessage(input: Buffer | string, keepBody = 100 * 1024): IncomingMessage {
   const reader = new MessageReader({ keepBody });
   reader.push(typeof input === 'string' ? Buffer.from(input, 'latin1') : input);
-  return finishBody(reader.finish(), keepBody);
-}
-
-/**
- * Standard input read into one reused buffer, so draining any amount of input
- * makes no garbage and memory stays flat (a stream allocates a new buffer per
- * chunk, and node collects them only every ~64 MB). Each chunk is valid until the
- * next is asked for: MessageReader copies what it keeps.
- */
-export async function* readStdin(size = 256 * 1024): AsyncGenerator<Buffer> {
-  const buffer = Buffer.allocUnsafe(size);
-  for (;;) {
-    let n: number;
-    try {
-      n = await new Promise<number>((resolve, reject) => {
-        read(0, buffer, 0, size, null, (err, bytes) => (err ? reject(err) : resolve(bytes)));
-      });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      // non-blocking (a parent sharing it made it so): a stream waits for data
-      yield* process.stdin;
-      return;
-    }
-    if (n === 0) return;
-    yield buffer.subarray(0, n);
-  }
-}
-
-/** Read a whole stream (stdin) through the reader, draining it to the end. */
-export async function readMessage(stream: AsyncIterable<Buffer>, keepBody: number): Promise<IncomingMessage> {
-  const reader = new MessageReader({ keepBody });
-  try {
-    for await (const chunk of stream) reader.push(chunk);
-  } catch (err) {
-    if (err instanceof AutoreplyError) throw err;
-    // stdin closed by a signal, a directory or a terminal gone away: try again later
-    const e = err as NodeJS.ErrnoException;
-    throw tempError(`cannot read the message from standard input: ${e.code ?? e.message ?? String(err)}`);
-  }
   return finishBody(reader.finish(), keepBody);
 }

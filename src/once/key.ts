@@ -1,14 +1,30 @@
+import type { ByteString } from '../bytes.js';
+import { bareAddresses } from '../address/list.js';
+
 /**
- * The once database key for a set of recipients (SPEC 6): the bare addresses of
- * `to`, lower-cased, without duplicates, sorted, joined with a comma. So
- * "Bob <B@x>, a@y" and "a@Y,b@x" share one entry. (Under --exim-strict the
- * caller uses the expanded `to` string itself as the key instead.)
+ * The once database key of a reply (SPEC 6) — the one function both a delivery
+ * and `autoreply once show/forget` use, so that a command finds exactly the
+ * entry a delivery wrote.
+ *
+ * - Normally: the bare addresses of `to`, lower-cased, without duplicates,
+ *   sorted, joined with a comma; so "Bob <B@x>, a@y", "a@Y,b@x" and
+ *   "team: a@y, b@x;" share one entry, and a new display name or comment earns
+ *   no new reply.
+ * - `exact` (--exim-strict, or `once --raw`): the `to` string exactly, as Exim
+ *   keys its database.
+ * - A reply file or `--handle` names the reply: `IDENTITY ADDRESSES`, so that
+ *   two replies answer one sender independently.
  */
-export function onceKey(addresses: string[]): string {
-  const set = new Set<string>();
+export function onceKeyFor(to: ByteString, opts: { exact?: boolean; identity?: string | undefined } = {}): ByteString {
+  const recipients = opts.exact ? to : normalised(bareAddresses(to));
+  return opts.identity === undefined ? recipients : `${opts.identity} ${recipients}`;
+}
+
+function normalised(addresses: readonly ByteString[]): ByteString {
+  const set = new Set<ByteString>();
   for (const a of addresses) {
-    const t = a.trim().toLowerCase();
-    if (t) set.add(t);
+    const t = a.toLowerCase();
+    if (t !== '') set.add(t);
   }
   return [...set].sort().join(',');
 }

@@ -1,53 +1,139 @@
 /**
- * The once database: whom we answered and when. The transport needs exactly one
- * operation from it — an atomic "may I reply to this key, and if so record that I
- * did" — so that N concurrent deliveries for one sender produce one reply.
+ * The once database: whom we answered and when (SPEC 6). A delivery needs one
+ * operation from it — `claim`: "may I reply to this key, and if so record that I
+ * did", atomically across every process and host that shares the database — so
+ * that N concurrent deliveries for one sender produce one reply. The rest serves
+ * `autoreply once ...`. Backends: an LMDB file (lmdb/), PostgreSQL (postgres/),
+ * Redis (redis/), chosen by open.ts from the `once` value.
+ *
+ * Keys are byte strings (one char per byte, see bytes.ts): the normalised
+ * recipients, or Exim's `to` string under --exim-strict, prefixed by the reply's
+ * identity for reply files and --handle (key.ts). Every backend stores them as
+ * bytes.
  */
 
-/** What the store remembers about one recipient key. */
+/** What the store remembers about one key. */
 export interface OnceRecord {
   /** When we last replied, in milliseconds since the epoch. */
   lastReply: number;
   /** How many replies this key has had. */
   count: number;
-  /** Optional free text (a subject or a reply handle) for `once list`. */
+  /** Free text shown by `once list` (the subject of the last reply). */
   note?: string;
 }
 
-/** The outcome of checking and recording one key. */
-export type OnceDecision =
-  | { send: true; previous?: OnceRecord }
-  | { send: false; previous: OnceRecord }
-  /** The circuit breaker (`refuseAfter`) said no, for this reason. */
-  | { send: false; refused: string };
-
-export interface OnceCheck {
-  /** The database key (see SPEC 6: normalised recipients, or the raw `to` under --exim-strict). */
+/** One entry as the management commands see it. */
+export interface OnceEntry extends OnceRecord {
   key: string;
-  /** Minimum time between replies in ms; 0 = never reply again. */
-  repeatMs: number;
-  /** Now, in ms since the epoch (passed in so that tests can fix it). */
-  now: number;
-  /** Cap on the database size in bytes (once_file_size); 0 = unlimited. */
-  maxBytes: number;
-  /** Stored with the record. */
-  note?: string;
+  /** The mailbox whose entry it is, on a shared server (see OnceClaim.scope); absent for ''. */
+  scope?: string;
+}
+
+/** One delivery's question. */
+export interface OnceClaim {
+  key: string;
   /**
-   * The `rate` rule, judged in the same exclusive transaction as the record: given
-   * the replies recorded (to anyone) in the hour before `now`, a reason to refuse,
-   * or undefined to go on.
+   * The mailbox the reply is for (the envelope recipient, lower-cased; '' when
+   * unknown). A shared server keeps each mailbox's entries and its rate count
+   * apart, so that two users of one site who answer the same correspondent each
+   * answer once, and one user's flood does not trip another's circuit breaker —
+   * as separate LMDB files per user do. An LMDB file ignores it: it is one
+   * mailbox's (or one service's) by configuration.
    */
-  refuseAfter?: (repliesLastHour: number) => string | undefined;
+  scope: string;
+  /** Now, ms since the epoch (passed in so that tests can fix it). */
+  now: number;
+  /** Minimum time between replies to one key, ms; 0 = never reply again. */
+  repeatMs: number;
+  /**
+   * The `rate` rule: refuse when this many replies (to any key) were recorded in
+   * the hour before `now`; 0 = no limit. Judged in the same atomic step as the
+   * record, so concurrent deliveries cannot overshoot it.
+   */
+  maxPerHour: number;
+  /** once_file_size: cap the database at this many bytes (LMDB only), 0 = none. */
+  maxBytes: number;
+  /**
+   * How long the entry must be kept at least (servers that expire entries:
+   * Redis): repeatMs, or --once-max-age when repeatMs is 0.
+   */
+  keepMs: number;
+  /** Stored with the record (text). */
+  note?: string;
+}
+
+/** The answer to a claim. */
+export type OnceVerdict =
+  /** Reply: the record is written (previous: the entry before, if any). */
+  | { send: true; previous?: OnceRecord }
+  /** Already answered within once_repeat (or ever, with 0): nothing written. */
+  | { send: false; previous: OnceRecord }
+  /** The rate rule: `repliesLastHour` replies were recorded in the last hour; nothing written. */
+  | { send: false; repliesLastHour: number };
+
+export interface ImportOptions {
+  /** once_file_size (LMDB). */
+  maxBytes: number;
+  /** Where entries expire (Redis): keep each until its last reply plus this long. */
+  keepMs: number;
+  /** The scope of entries that name none. */
+  scope: string;
+}
+
+export interface ImportResult {
+  added: number;
+  updated: number;
+  skipped: number;
+}
+
+/** What `autoreply once check` reports. */
+export interface CheckReport {
+  ok: boolean;
+  /** Lines for the administrator: what was checked and found. */
+  lines: string[];
 }
 
 export interface OnceStore {
+  /** The database as messages name it: a path, or `postgresql://host:port/db` / `redis://host:port` without any password. */
+  readonly where: string;
+
   /**
-   * Check and, when a reply is due, record it — exclusively across processes.
-   * Throws an AutoreplyError (exit 75) naming the file when the database cannot be
-   * opened, is locked too long, is full or corrupt.
+   * Check and, when a reply is due, record it — one atomic step, whatever the
+   * number of processes or hosts. Throws an AutoreplyError (exit 75) naming the
+   * database when it cannot be used (unreachable, locked too long, full, corrupt).
    */
-  checkAndRecord(check: OnceCheck): Promise<OnceDecision>;
-  /** Replies recorded since `sinceMs` across all keys (for the `rate` rule). */
-  countRepliesSince(sinceMs: number): Promise<number>;
+  claim(claim: OnceClaim): Promise<OnceVerdict>;
+
+  /**
+   * The management operations take a `scope` (see OnceClaim.scope): undefined
+   * means every scope (list, prune, clear, export) — an LMDB file has only ''.
+   */
+  /** One entry, or undefined. */
+  get(key: string, scope: string): Promise<OnceEntry | undefined>;
+  /**
+   * Every entry, by key (byte order) or by time of the last reply (oldest first),
+   * streamed: a database may hold millions; `any` lets the store choose the
+   * cheapest order (export).
+   */
+  entries(order: 'key' | 'time' | 'any', scope: string | undefined): AsyncIterable<OnceEntry>;
+  /** Remove one entry; true when it existed. */
+  forget(key: string, scope: string): Promise<boolean>;
+  /** Remove entries whose last reply is before `beforeMs`; how many. */
+  prune(beforeMs: number, scope: string | undefined): Promise<number>;
+  /** Remove every entry (and the rate history); how many entries there were. */
+  clear(scope: string | undefined): Promise<number>;
+  /**
+   * Merge entries in: a key already present keeps the later last reply and the
+   * larger count. An entry's own scope wins over `into.scope`.
+   */
+  import(entries: readonly OnceEntry[], into: ImportOptions): Promise<ImportResult>;
+  /** The state of the database, for `autoreply once check`. */
+  check(): Promise<CheckReport>;
+  /** Create what the database needs (a table); a no-op where nothing is needed. */
+  init(): Promise<void>;
+  /** Let go of files, locks, connections. */
   close(): Promise<void>;
 }
+
+/** Replies counted by the rate rule are those of the last hour. */
+export const RATE_WINDOW_MS = 3_600_000;

@@ -5,26 +5,27 @@
  * JSON lines: one object per line,
  *   {"key":"alice@example.org","lastReply":"2025-01-31T12:00:00.000Z","count":2,"note":"Re: hello"}
  * `key` is the key as text (UTF-8); a key whose bytes are not UTF-8 is written as
- * "keyBase64" instead. `lastReply` may also be a number of milliseconds since
+ * "keyBase64" instead. `note` is text (the subject of the last reply); `scope`,
+ * on a shared server, the mailbox whose entry it is. `lastReply` may also be a number of milliseconds since
  * the epoch; `count` defaults to 1; `note` is optional.
  *
  * Exim's cache file (the `once` file when `once_file_size` is set): a sequence of
  * records, each a native `time_t` (8 bytes, little-endian on amd64/arm64; 4 on
  * old 32-bit systems) followed by the `to` string and a NUL byte.
  */
-import { onceKey } from './key.js';
-import type { OnceEntry } from './lmdb-store.js';
+import { fromText, isUtf8, toText } from '../bytes.js';
+import { onceKeyFor } from './key.js';
+import type { OnceEntry } from './store.js';
 
 /** A key (byte string) as JSON fields. */
 function keyFields(key: string): { key: string } | { keyBase64: string } {
-  const b = Buffer.from(key, 'latin1');
-  const t = b.toString('utf8');
-  return Buffer.from(t, 'utf8').equals(b) ? { key: t } : { keyBase64: b.toString('base64') };
+  return isUtf8(key) ? { key: toText(key) } : { keyBase64: Buffer.from(key, 'latin1').toString('base64') };
 }
 
 export function entryToJson(e: OnceEntry): Record<string, unknown> {
   const o: Record<string, unknown> = { ...keyFields(e.key), lastReply: new Date(e.lastReply).toISOString(), count: e.count };
-  if (e.note !== undefined) o.note = Buffer.from(e.note, 'latin1').toString('utf8');
+  if (e.scope) o.scope = toText(e.scope);
+  if (e.note !== undefined) o.note = e.note;
   return o;
 }
 
@@ -54,7 +55,8 @@ export function parseExportLines(text: string): OnceEntry[] {
     const count = o.count === undefined ? 1 : Number(o.count);
     if (!Number.isInteger(count) || count < 1) throw new Error(`line ${i + 1}: "count" must be a positive integer`);
     const e: OnceEntry = { key, lastReply: Math.floor(t), count };
-    if (typeof o.note === 'string') e.note = Buffer.from(o.note, 'utf8').toString('latin1');
+    if (typeof o.note === 'string') e.note = o.note;
+    if (typeof o.scope === 'string' && o.scope !== '') e.scope = fromText(o.scope.toLowerCase());
     out.push(e);
   }
   return out;
@@ -84,34 +86,10 @@ export function parseEximCacheFile(data: Buffer, opts: EximCacheOptions): OnceEn
     const to = data.subarray(s, nul).toString('latin1');
     p = nul + 1;
     if (!to || t <= 0 || t > 32503680000) continue; // empty or nonsense record
-    const key = opts.rawKeys ? to : onceKey(bareAddressesOf(to));
+    const key = onceKeyFor(to, { exact: opts.rawKeys });
     if (!key) continue;
     out.push({ key, lastReply: t * 1000, count: 1 });
   }
   if (out.length === 0 && data.length > 0) throw new Error('no records found; is this an Exim once cache file (once_file_size)?');
   return out;
-}
-
-/** Bare addresses of an address list: "Bob <b@x>, a@y" → ["b@x", "a@y"]. */
-export function bareAddressesOf(s: string): string[] {
-  const parts: string[] = [];
-  let cur = '';
-  let quote = false;
-  let angle = 0;
-  for (const ch of s) {
-    if (ch === '"') quote = !quote;
-    else if (!quote && ch === '<') angle++;
-    else if (!quote && ch === '>') angle = Math.max(0, angle - 1);
-    if (ch === ',' && !quote && angle === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  parts.push(cur);
-  return parts
-    .map((p) => {
-      const m = /<([^<>]*)>/.exec(p);
-      return (m ? m[1]! : p.replace(/\([^()]*\)/g, '').replace(/"[^"]*"/g, '')).trim();
-    })
-    .filter(Boolean);
 }

@@ -1,4 +1,4 @@
-import { readFileCapped } from '../read-file.js';
+import { readFileCapped } from '../files.js';
 import { type ByteString } from '../bytes.js';
 import { configError } from '../errors.js';
 

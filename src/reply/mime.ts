@@ -1,4 +1,6 @@
-import { BLANK_CHARS, isAscii, trimChars, type ByteString } from '../bytes.js';
+import { angleStart, mailboxSegments } from '../address/list.js';
+import { BLANK_CHARS, isAscii, isUtf8, trimChars, type ByteString } from '../bytes.js';
+import { isAddressHeader } from '../message/message.js';
 
 /**
  * MIME help for replies outside `--exim-strict`: Exim refuses header values with
@@ -12,12 +14,6 @@ import { BLANK_CHARS, isAscii, trimChars, type ByteString } from '../bytes.js';
 
 const MAX_LINE = 78; // RFC 5322 section 2.1.1 "SHOULD"
 const MAX_WORD = 75; // RFC 2047 section 2
-
-/** Headers whose value is an address list: only display names get encoded. */
-const ADDRESS_HEADERS = new Set([
-  'from', 'to', 'cc', 'bcc', 'reply-to', 'sender',
-  'resent-from', 'resent-to', 'resent-cc', 'resent-bcc', 'resent-sender',
-]);
 
 type Piece =
   | { encode: false; sep: string; text: ByteString }
@@ -35,7 +31,7 @@ export function encodeHeaderValue(name: string, value: ByteString): ByteString {
   if (isAscii(value)) return value;
   const flat = trimChars(value.replace(/\r?\n(?=[ \t])/g, ''), ' \t\r\n', 'end');
   const charset = isUtf8(flat) ? 'UTF-8' : 'ISO-8859-1';
-  const pieces = ADDRESS_HEADERS.has(name.toLowerCase()) ? addressPieces(flat) : textPieces(flat);
+  const pieces = isAddressHeader(name) ? addressPieces(flat) : textPieces(flat);
   return layout(name.length + 2, pieces, charset);
 }
 
@@ -73,16 +69,6 @@ export function bodyMimeHeaders(body: ByteString, headersOption: ByteString): By
   return out;
 }
 
-/** True when the byte string is well-formed UTF-8. */
-export function isUtf8(s: ByteString): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(s, 'latin1'));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Unstructured text (Subject and the like): leading and trailing ASCII words stay
  * readable; the stretch from the first to the last word that needs encoding
@@ -117,13 +103,13 @@ function textPieces(flat: ByteString): Piece[] {
 /** An address list: mailboxes split at top-level commas; non-ASCII display names encoded. */
 function addressPieces(flat: ByteString): Piece[] {
   const pieces: Piece[] = [];
-  const segments = splitTopLevel(flat);
+  const segments = mailboxSegments(flat);
   segments.forEach((seg, i) => {
     const comma = i < segments.length - 1 ? ',' : '';
     const lead = /^[ \t]*/.exec(seg)![0];
     const body = trimChars(seg.slice(lead.length), BLANK_CHARS, 'end');
     const sep = i === 0 ? lead : lead || ' ';
-    const lt = topLevelAngle(body);
+    const lt = angleStart(body);
     const display = lt > 0 ? trimChars(body.slice(0, lt), BLANK_CHARS, 'end') : '';
     if (lt > 0 && !isAscii(display)) {
       const q = /^"((?:[^"\\]|\\.)*)"$/.exec(display);
@@ -141,53 +127,6 @@ function addressPieces(flat: ByteString): Piece[] {
     }
   });
   return pieces;
-}
-
-/** Split at commas outside quoted strings, comments and angle brackets. */
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote = false;
-  let depth = 0;
-  let angle = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if ((quote || depth > 0) && c === '\\') {
-      cur += c + (s[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (quote) quote = c !== '"';
-    else if (depth > 0) depth += c === '(' ? 1 : c === ')' ? -1 : 0;
-    else if (c === '"') quote = true;
-    else if (c === '(') depth = 1;
-    else if (c === '<') angle = true;
-    else if (c === '>') angle = false;
-    else if (c === ',' && !angle) {
-      out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  out.push(cur);
-  return out;
-}
-
-/** Index of the `<` that starts the angle address, outside quotes and comments; -1 if none. */
-function topLevelAngle(s: string): number {
-  let quote = false;
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if ((quote || depth > 0) && c === '\\') i++;
-    else if (quote) quote = c !== '"';
-    else if (depth > 0) depth += c === '(' ? 1 : c === ')' ? -1 : 0;
-    else if (c === '"') quote = true;
-    else if (c === '(') depth = 1;
-    else if (c === '<') return i;
-  }
-  return -1;
 }
 
 /** Lay the pieces out on lines of at most 78 characters, folding at whitespace. */

@@ -1,6 +1,7 @@
 import { SPACE_CHARS, trimChars, type ByteString } from '../bytes.js';
 import { configError } from '../errors.js';
-import { findAddressEnd, matchAddressList, parseAddress } from '../expand/address.js';
+import { matchAddressList } from '../address/match.js';
+import { findAddressEnd, parseAddress } from '../address/parse.js';
 import { ExpansionError } from '../expand/errors.js';
 import type { ReplyFields } from './reply.js';
 

@@ -1,5 +1,6 @@
 import type { ByteString } from '../bytes.js';
 import { findHeaders, type IncomingMessage } from '../message/message.js';
+import { skipCfws as skipWhiteAndComments } from '../message/structured.js';
 
 /**
  * Threading headers, built as Exim's moan_write_references() does: the incoming
@@ -78,17 +79,7 @@ export function parseMessageIds(value: ByteString): ByteString[] {
   const ids: ByteString[] = [];
   let pos = 0;
   const skipCfws = () => {
-    for (;;) {
-      while (pos < value.length && /[ \t\n\r]/.test(value[pos]!)) pos++;
-      if (value[pos] !== '(') return;
-      let depth = 0;
-      while (pos < value.length) {
-        const c = value[pos++]!;
-        if (c === '\\') pos++;
-        else if (c === '(') depth++;
-        else if (c === ')' && --depth === 0) break;
-      }
-    }
+    pos = skipWhiteAndComments(value, pos);
   };
   const atom = /[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+/y;
   const readDotAtomOrQuoted = (): ByteString | undefined => {

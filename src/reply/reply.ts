@@ -12,19 +12,12 @@ export interface ReplyFields {
   headers?: ByteString;
 }
 
-/** Everything that goes into one reply, already expanded. */
-export interface Reply {
-  fields: ReplyFields;
-  /** `In-Reply-To:` line with its newline, or ''. */
-  inReplyTo: ByteString;
-  /** `References:` line with its newline, or ''. */
-  references: ByteString;
-  /** Header lines added beyond Exim (MIME, X-Loop), each ending in a newline. */
-  extraHeaders: ByteString;
-  /** Expanded `text`, or undefined when unset. */
-  text?: ByteString;
-  /** Contents of `file` (each line expanded when file_expand), or undefined. */
-  fileBody?: ByteString;
-  /** The copy of the incoming message (`return_message`), or undefined. */
-  returned?: ByteString;
-}
+/** The header options as they are written, in Exim's order. */
+export const FIELD_HEADERS = [
+  ['from', 'From'],
+  ['reply_to', 'Reply-To'],
+  ['to', 'To'],
+  ['cc', 'Cc'],
+  ['bcc', 'Bcc'],
+  ['subject', 'Subject'],
+] as const satisfies readonly (readonly [keyof ReplyFields, string])[];

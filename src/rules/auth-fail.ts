@@ -1,7 +1,8 @@
-import type { ByteString } from '../bytes.js';
+import { trimChars, type ByteString } from '../bytes.js';
 import { findHeaders } from '../message/message.js';
 import type { Rule } from './rule.js';
-import { headerValue, short, stripComments } from './util.js';
+import { splitOutside, stripComments } from '../message/structured.js';
+import { headerValue, short } from './util.js';
 
 /**
  * A sender whose SPF or DMARC check failed is probably forged: answering would be
@@ -9,7 +10,7 @@ import { headerValue, short, stripComments } from './util.js';
  * any other authserv-id may have been written by the sender). `softfail` and
  * `none` are not failures.
  */
-export const authFail: Rule = {
+export const authFail: Rule<'auth-fail'> = {
   name: 'auth-fail',
   check({ message, settings }) {
     const ours = settings.authservId?.trim();
@@ -35,7 +36,7 @@ interface AuthResult {
 
 /** `authserv-id [version]; method[/version]=result props; ...` (RFC 8601 section 2.2). */
 export function parseAuthResults(value: ByteString): { authservId: ByteString; results: AuthResult[] } | undefined {
-  const parts = splitOutsideQuotes(stripComments(value), ';').map((p) => p.trim());
+  const parts = splitOutside(stripComments(value), ';').map((p) => trimChars(p));
   const id = /^\S+/.exec(parts[0] ?? '')?.[0];
   if (!id) return undefined;
   const results: AuthResult[] = [];
@@ -44,25 +45,4 @@ export function parseAuthResults(value: ByteString): { authservId: ByteString; r
     if (m) results.push({ method: m[1]!.toLowerCase(), result: m[2]!.toLowerCase(), text: p.replace(/\s+/g, ' ') });
   }
   return { authservId: id.replace(/^"(.*)"$/, '$1'), results };
-}
-
-function splitOutsideQuotes(s: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '\\' && q) {
-      cur += c + (s[i + 1] ?? '');
-      i++;
-    } else {
-      if (c === '"') q = !q;
-      if (c === sep && !q) {
-        out.push(cur);
-        cur = '';
-      } else cur += c;
-    }
-  }
-  out.push(cur);
-  return out;
 }

@@ -13,7 +13,7 @@ export const AUTO_REPLY_TAG = '[Auto-Reply]';
  * behind a gateway that drops headers) would answer each other for ever. The
  * tag is matched case-insensitively, in the decoded subject too.
  */
-export const autoReplySubject: Rule = {
+export const autoReplySubject: Rule<'auto-reply-subject'> = {
   name: 'auto-reply-subject',
   check({ message }) {
     for (const h of findHeaders(message, 'subject')) {

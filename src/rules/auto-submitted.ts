@@ -1,5 +1,6 @@
 import type { Rule } from './rule.js';
-import { headerValue, short, stripComments } from './util.js';
+import { stripComments } from '../message/structured.js';
+import { headerValue, short } from './util.js';
 
 /**
  * Answering an automatic message is how mail loops start (RFC 3834). Besides
@@ -7,7 +8,7 @@ import { headerValue, short, stripComments } from './util.js';
  * out-of-office or automatic replies, and older responders mark their mail with
  * X-Autoreply / X-Autorespond.
  */
-export const autoSubmitted: Rule = {
+export const autoSubmitted: Rule<'auto-submitted'> = {
   name: 'auto-submitted',
   check({ message }) {
     for (const h of message.headers) {

@@ -1,6 +1,7 @@
 import { findHeaders } from '../message/message.js';
 import type { Rule } from './rule.js';
-import { headerValue, short, stripComments } from './util.js';
+import { stripComments } from '../message/structured.js';
+import { headerValue, short } from './util.js';
 
 /**
  * A delivery status or disposition notification must never be answered (RFC 3464,
@@ -8,7 +9,7 @@ import { headerValue, short, stripComments } from './util.js';
  * `multipart/report` body even when a broken MTA gave it a sender. Any report type
  * counts (feedback and TLS reports are robot mail too), named in the reason.
  */
-export const bounce: Rule = {
+export const bounce: Rule<'bounce'> = {
   name: 'bounce',
   check({ sender, message }) {
     const env = sender.trim();

@@ -3,7 +3,7 @@ import type { Rule } from './rule.js';
 import { headerValue, short } from './util.js';
 
 /** Precedence: bulk, list or junk (newsletters, list software, spam-ish senders) asks for no reply. */
-export const bulk: Rule = {
+export const bulk: Rule<'bulk'> = {
   name: 'bulk',
   check({ message }) {
     for (const h of findHeaders(message, 'Precedence')) {

@@ -1,5 +1,5 @@
 import type { ByteString } from '../bytes.js';
-import { splitAddress } from '../message/addresses.js';
+import { splitAddress } from '../address/list.js';
 import type { Rule } from './rule.js';
 import { senderAndFrom, short } from './util.js';
 
@@ -46,7 +46,7 @@ export function robotPattern(address: ByteString): string | undefined {
   return undefined;
 }
 
-export const daemon: Rule = {
+export const daemon: Rule<'daemon'> = {
   name: 'daemon',
   check(input) {
     for (const { label, address } of senderAndFrom(input)) {

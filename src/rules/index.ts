@@ -7,15 +7,19 @@ import { daemon } from './daemon.js';
 import { list } from './list.js';
 import { loop } from './loop.js';
 import { notPersonal } from './not-personal.js';
-import { rate } from './rate.js';
-import { RULE_NAMES, type Rule, type RuleHit, type RuleInput, type RuleName } from './rule.js';
+import type { Rule, RuleHit, RuleInput } from './rule.js';
 import { schedule } from './schedule.js';
 import { self } from './self.js';
 import { spam } from './spam.js';
 import { tooManyRecipients } from './too-many-recipients.js';
 
-/** Every safety rule, in the order of SPEC section 5 (the first hit names the decision). */
-export const ALL_RULES: readonly Rule[] = [
+/**
+ * The safety rules that judge a message, in the order of SPEC section 5: when
+ * several hold, the first names the decision. The list is the one place a rule
+ * is registered; `rate` comes after them and is judged with the once record
+ * (once/store.ts), so it is a switch but no Rule here.
+ */
+export const RULES = [
   bounce,
   autoSubmitted,
   autoReplySubject,
@@ -29,28 +33,21 @@ export const ALL_RULES: readonly Rule[] = [
   tooManyRecipients,
   schedule,
   authFail,
-  rate,
-];
+] as const satisfies readonly Rule[];
 
-// The order is part of the contract; fail at load time rather than misname decisions.
-if (ALL_RULES.map((r) => r.name).join() !== RULE_NAMES.join()) {
-  throw new Error('ALL_RULES is out of step with RULE_NAMES');
-}
+/** The rules' names (`bounce`, `list`, ...). */
+export type RuleName = (typeof RULES)[number]['name'];
 
-/** The first rule (in SPEC order) that holds and is not allowed, or undefined: answer. */
-export function evaluateRules(input: RuleInput, allowed: ReadonlySet<RuleName>): RuleHit | undefined {
-  for (const rule of ALL_RULES) {
-    if (allowed.has(rule.name)) continue;
-    const reason = runRule(rule, input);
-    if (reason !== undefined) return { rule: rule.name, reason };
-  }
-  return undefined;
-}
+/** A rule that `--allow-NAME` switches off: one of RULES, or `rate`. */
+export type Switchable = RuleName | 'rate';
 
-/** Every rule that holds and is not allowed, in SPEC order (for --verbose and --dry-run). */
-export function evaluateAll(input: RuleInput, allowed: ReadonlySet<RuleName> = new Set()): RuleHit[] {
+/** Every rule that can be switched off, in SPEC order. */
+export const SWITCHABLE: readonly Switchable[] = [...RULES.map((r) => r.name), 'rate'];
+
+/** Every rule that holds and is not allowed, in SPEC order (the first names the decision; --dry-run shows all). */
+export function judge(input: RuleInput, allowed: ReadonlySet<Switchable> = new Set()): RuleHit[] {
   const hits: RuleHit[] = [];
-  for (const rule of ALL_RULES) {
+  for (const rule of RULES) {
     if (allowed.has(rule.name)) continue;
     const reason = runRule(rule, input);
     if (reason !== undefined) hits.push({ rule: rule.name, reason });
@@ -58,15 +55,11 @@ export function evaluateAll(input: RuleInput, allowed: ReadonlySet<RuleName> = n
   return hits;
 }
 
-/** A rule that trips over a malformed message refuses rather than crashing the transport. */
+/** A rule that trips over a malformed message refuses rather than crashing the delivery. */
 function runRule(rule: Rule, input: RuleInput): string | undefined {
   try {
     return rule.check(input);
   } catch (e) {
     return `could not be judged (${e instanceof Error ? e.message : String(e)})`;
   }
-}
-
-export function isRuleName(s: string): s is RuleName {
-  return (RULE_NAMES as readonly string[]).includes(s);
 }

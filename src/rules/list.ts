@@ -8,7 +8,7 @@ import { showHeader } from './util.js';
  * and Mailing-List of ezmlm and SmartList. List-Id names the list best, so it is
  * preferred in the reason.
  */
-export const list: Rule = {
+export const list: Rule<'list'> = {
   name: 'list',
   check({ message }) {
     const listHeaders = message.headers.filter((h) => /^(list-.+|x-mailing-list|mailing-list)$/i.test(h.name));

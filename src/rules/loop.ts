@@ -1,4 +1,4 @@
-import { headerAddresses, sameAddress } from '../message/addresses.js';
+import { bareAddresses, sameAddress } from '../address/list.js';
 import { findHeaders } from '../message/message.js';
 import type { Rule } from './rule.js';
 import { headerValue, short } from './util.js';
@@ -8,14 +8,14 @@ import { headerValue, short } from './util.js';
  * stamps it, and refuses it when it comes back. With `--x-loop` set we refuse a
  * message that already carries our stamp (bare or as `<ADDR>` / `Name <ADDR>`).
  */
-export const loop: Rule = {
+export const loop: Rule<'loop'> = {
   name: 'loop',
   check({ message, settings }) {
     const ours = settings.xLoop?.trim();
     if (!ours) return undefined;
     for (const h of findHeaders(message, 'X-Loop')) {
       const v = headerValue(h);
-      if (sameAddress(v, ours) || headerAddresses(v).some((a) => sameAddress(a, ours))) {
+      if (sameAddress(v, ours) || bareAddresses(v).some((a) => sameAddress(a, ours))) {
         return `X-Loop: ${short(v, 80)}`;
       }
     }

@@ -1,7 +1,7 @@
 import type { ByteString } from '../bytes.js';
-import { allHeaderAddresses, sameAddress, splitAddress } from '../message/addresses.js';
+import { sameAddress, withoutDetail } from '../address/list.js';
 import type { Rule } from './rule.js';
-import { short } from './util.js';
+import { addressesIn, short } from './util.js';
 
 /**
  * Where a personal message names us. Bcc counts (RFC 3834 section 2, RFC 5230
@@ -16,12 +16,12 @@ const DIRECT = ['To', 'Cc', 'Bcc', 'Resent-To', 'Resent-Cc', 'Resent-Bcc'] as co
  * test). Only judged when the recipient is known. `alice+tag@` counts as `alice@`
  * when the recipient is given without the tag.
  */
-export const notPersonal: Rule = {
+export const notPersonal: Rule<'not-personal'> = {
   name: 'not-personal',
   check({ message, recipient, aliases }) {
     if (!recipient) return undefined;
     const ours = [recipient, ...aliases].filter((a) => a !== '');
-    const named = allHeaderAddresses(message, DIRECT);
+    const named = addressesIn(message, DIRECT);
     if (named.some((a) => ours.some((o) => matches(o, a)))) return undefined;
     return aliases.length > 0
       ? `neither ${short(recipient, 80)} nor an alias is in To/Cc/Bcc`
@@ -31,8 +31,6 @@ export const notPersonal: Rule = {
 
 function matches(ours: ByteString, named: ByteString): boolean {
   if (sameAddress(ours, named)) return true;
-  const n = splitAddress(named);
-  const plus = n.local.indexOf('+');
-  if (plus <= 0) return false;
-  return sameAddress(ours, `${n.local.slice(0, plus)}@${n.domain}`);
+  const bare = withoutDetail(named);
+  return bare !== undefined && sameAddress(ours, bare);
 }

@@ -1,5 +1,8 @@
 import type { ByteString } from '../bytes.js';
 import type { IncomingMessage } from '../message/message.js';
+import type { RuleName } from './index.js';
+
+export type { RuleName };
 
 /** Everything a safety rule may look at. Rules are pure: no I/O, no clock of their own. */
 export interface RuleInput {
@@ -16,8 +19,6 @@ export interface RuleInput {
   settings: RuleSettings;
   /** Now, ms since the epoch. */
   now: number;
-  /** Replies recorded by this once database in the last hour (for `rate`), when known. */
-  repliesLastHour?: number;
 }
 
 export interface RuleSettings {
@@ -31,32 +32,13 @@ export interface RuleSettings {
 
 /** A rule that holds says why, in a few words for the log and --verbose. */
 export interface RuleHit {
-  /** A safety rule, or `malformed`: a reply that cannot be written safely (no --allow switch). */
-  rule: RuleName | 'malformed';
+  /** A safety rule, `rate` (judged with the once record), or `malformed`: a reply that cannot be written safely. */
+  rule: RuleName | 'rate' | 'malformed';
   reason: string;
 }
 
 /** One named safety rule; `check` returns a reason when the message must not be answered. */
-export interface Rule {
-  name: RuleName;
+export interface Rule<N extends string = string> {
+  name: N;
   check(input: RuleInput): string | undefined;
 }
-
-export const RULE_NAMES = [
-  'bounce',
-  'auto-submitted',
-  'auto-reply-subject',
-  'list',
-  'bulk',
-  'daemon',
-  'self',
-  'not-personal',
-  'loop',
-  'spam',
-  'too-many-recipients',
-  'schedule',
-  'auth-fail',
-  'rate',
-] as const;
-
-export type RuleName = (typeof RULE_NAMES)[number];

@@ -6,7 +6,7 @@ import type { Rule } from './rule.js';
  * after the return misleads. Judges the current time, not the message's Date
  * (which the sender controls). Bounds are inclusive; see schedule-parse.ts.
  */
-export const schedule: Rule = {
+export const schedule: Rule<'schedule'> = {
   name: 'schedule',
   check({ now, settings }) {
     const { start, end } = settings;

@@ -1,9 +1,9 @@
-import { sameAddress } from '../message/addresses.js';
+import { sameAddress } from '../address/list.js';
 import type { Rule } from './rule.js';
 import { senderAndFrom, short } from './util.js';
 
 /** Mail from ourselves (or one of our aliases) gets no reply: it would answer our own reply. */
-export const self: Rule = {
+export const self: Rule<'self'> = {
   name: 'self',
   check(input) {
     const ours = [...(input.recipient ? [input.recipient] : []), ...input.aliases].filter((a) => a !== '');

@@ -6,7 +6,7 @@ import { headerValue, short } from './util.js';
  * third party. SpamAssassin's X-Spam-Flag: YES (and its X-Spam-Status: Yes, ...),
  * and the X-Spam: Yes of Rspamd and others. A forged flag only costs a reply.
  */
-export const spam: Rule = {
+export const spam: Rule<'spam'> = {
   name: 'spam',
   check({ message }) {
     for (const h of message.headers) {

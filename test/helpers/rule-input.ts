@@ -21,7 +21,6 @@ export function input(headers: string, over: Partial<RuleInput> = {}, settings: 
     aliases: [],
     replyRecipients: ['bob@example.net'],
     now: NOW,
-    repliesLastHour: 0,
     ...over,
     settings: { ...DEFAULT_SETTINGS, ...settings },
   };

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
-import { MessageReader, MAX_HEADER_BLOCK, parseMessage, readMessage } from '../../src/message/reader.js';
+import { MessageReader, MAX_HEADER_BLOCK, parseMessage } from '../../src/message/reader.js';
+import { readMessage } from '../../src/message/stdin.js';
 
 t.test('an mbox From line and the pipe\'s trailing empty line are stripped', async (t) => {
   const m = parseMessage('From alice@remote.example Sat Nov 21 04:36:29 2026\nSubject: hi\n\nline one\nline two\n\n');

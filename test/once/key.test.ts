@@ -1,17 +1,27 @@
 import t from 'tap';
-import { onceKey } from '../../src/once/key.js';
-import { keyForArg } from '../../src/once/commands.js';
-import { bareAddressesOf } from '../../src/once/transfer.js';
+import { onceKeyFor } from '../../src/once/key.js';
 
 t.test('the key is the lower-cased, sorted, de-duplicated bare addresses', async (t) => {
-  t.equal(onceKey(['B@x.org', 'a@Y.org', 'b@X.org']), 'a@y.org,b@x.org');
-  t.equal(onceKey(['alice@example.org']), 'alice@example.org');
-  t.equal(onceKey([' ', '']), '');
+  t.equal(onceKeyFor('Bob <B@x.org>, a@Y.org, b@X.org'), 'a@y.org,b@x.org');
+  t.equal(onceKeyFor('alice@example.org'), 'alice@example.org');
+  t.equal(onceKeyFor(' , '), '');
 });
 
-t.test('ADDR on the command line is normalised the same way', async (t) => {
-  t.equal(keyForArg('Bob <B@X.org>, a@y.org', false), 'a@y.org,b@x.org');
-  t.equal(keyForArg('"Doe, Jane" <Jane@Example.org>', false), 'jane@example.org');
-  t.equal(keyForArg('Bob <B@X.org>', true), 'Bob <B@X.org>');
-  t.same(bareAddressesOf('a@b (comment), "X" <c@d>'), ['a@b', 'c@d']);
+t.test('groups, comments, quoted names, encoded words: one key, whatever the writing', async (t) => {
+  // the two examples a delivery and `autoreply once show/forget` used to disagree on
+  t.equal(onceKeyFor('team: a@x, b@y;'), 'a@x,b@y');
+  t.equal(onceKeyFor('a@x (Smith, John)'), 'a@x');
+  t.equal(onceKeyFor('"Doe, Jane" <Jane@Example.org>'), 'jane@example.org');
+  t.equal(onceKeyFor('=?UTF-8?B?ZXZpbEB4Lm9yZywg?= <bob@example.net>'), 'bob@example.net', 'an encoded comma is no second address');
+  t.equal(onceKeyFor('a@x, A@X, a@x (again)'), 'a@x', 'repeated');
+  t.equal(onceKeyFor('undisclosed-recipients:;'), '');
+});
+
+t.test('exact (--exim-strict, once --raw): the to string as it is', async (t) => {
+  t.equal(onceKeyFor('Bob <B@X.org>', { exact: true }), 'Bob <B@X.org>');
+});
+
+t.test('a reply identity (reply file, --handle) comes first', async (t) => {
+  t.equal(onceKeyFor('Alice <Alice@Example.org>', { identity: 'vacation.txt#3f2a9c81d0e4' }), 'vacation.txt#3f2a9c81d0e4 alice@example.org');
+  t.equal(onceKeyFor('a@x', { exact: true, identity: 'away' }), 'away a@x');
 });

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { openOnceStore } from '../../src/once/lmdb-store.js';
+import { LmdbOnceStore } from '../../src/once/lmdb/store.js';
 import { tempDir, cliAsync, builtReason, recordingSendmail, lines, MESSAGE } from './util.js';
 
 const skip = builtReason();
@@ -34,9 +34,8 @@ t.test('50 processes, one sender, a new database: exactly one reply', { skip }, 
     const failed = results.filter((r) => r.status !== 0);
     t.same(failed.map((r) => `${r.status}: ${r.stderr.trim()}`), [], `burst ${b + 1}: every process exits 0`);
     t.equal(lines(out).length, 1, `burst ${b + 1}: exactly one reply submitted`);
-    const s = await openOnceStore(db, 0o600);
     const entries: string[] = [];
-    await s.forEach((e) => entries.push(`${e.key} ${e.count}`));
+    for await (const e of new LmdbOnceStore(db, 0o600).entries('key', undefined)) entries.push(`${e.key} ${e.count}`);
     t.same(entries, ['alice@example.org 1'], `burst ${b + 1}: the database holds one entry`);
   }
 });
@@ -56,9 +55,10 @@ t.test('20 senders x 10 messages each at once: exactly 20 replies', { skip }, as
     'every process exits 0',
   );
   t.equal(lines(out).length, 20, 'exactly 20 replies');
-  const s = await openOnceStore(db, 0o600);
+  const s = new LmdbOnceStore(db, 0o600);
   const keys: string[] = [];
-  await s.forEach((e) => keys.push(e.key));
+  for await (const e of s.entries('key', undefined)) keys.push(e.key);
   t.same(keys, [...senders].sort(), 'one entry per sender');
-  t.equal(await s.countRepliesSince(Date.now() - 3600e3), 20, 'the rate counter saw 20 replies');
+  const probe = await s.claim({ key: 'probe@example.org', now: Date.now(), repeatMs: 0, maxPerHour: 20, maxBytes: 0, keepMs: 0, scope: '' });
+  t.same(probe, { send: false, repliesLastHour: 20 }, 'the rate counter saw 20 replies');
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseConfig } from '../../src/options/config-file.js';
-import { toOptions } from '../../src/cli/transport-args.js';
+import { toOptions } from '../../src/commands/deliver/args.js';
 import { AutoreplyError } from '../../src/errors.js';
 
 t.test('Exim option syntax: comments, blanks, continuations, bare booleans, driver and name lines', async (t) => {

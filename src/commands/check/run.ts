@@ -1,0 +1,94 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Argv } from 'yargs';
+import { toBuffer, toText, type ByteString } from '../../bytes.js';
+import { checkExpand, type CheckKind } from '../../options/check.js';
+import { AutoreplyError, EXIT } from '../../errors.js';
+import { parseMessage } from '../../message/reader.js';
+import { TRANSPORT_OPTIONS, type TransportOptions } from '../../options/transport-options.js';
+import { parseEximTime } from '../../time/exim-time.js';
+import { parseReplyInterval } from '../../time/reply-interval.js';
+import { checkStyle } from './style.js';
+import { expansionContext } from '../../expand/variables.js';
+import { parseDeliveryArgs } from '../deliver/args.js';
+
+/** A message to expand against when `--message` is not given. */
+const SAMPLE = [
+  'Return-Path: <sender@example.org>',
+  'From: Sample Sender <sender@example.org>',
+  'To: recipient@example.com',
+  'Subject: A sample message',
+  'Date: Thu, 19 Nov 2026 10:00:00 +0000',
+  'Message-ID: <sample.1@example.org>',
+  '',
+  'This is the body of a sample message.',
+  '',
+].join('\n');
+
+const KINDS: Partial<Record<keyof TransportOptions, CheckKind>> = {
+  from: 'header', reply_to: 'header', to: 'header', cc: 'header', bcc: 'header', subject: 'header',
+  headers: 'text', text: 'text', file: 'path', log: 'path', once: 'path', once_repeat: 'path', never_mail: 'text',
+};
+
+/**
+ * `autoreply check --config FILE [--message FILE]`: expand every option against a
+ * sample message and report every problem at once, not just the first.
+ */
+export async function runCheck(args: string[]): Promise<number> {
+  const parsed = await parseDeliveryArgs(args, process.env, {
+    usage: '$0 check --config FILE [--message FILE] [OPTIONS]\n\nValidate options and expansions against a sample message.',
+    extend: (y: Argv) => y.option('message', { type: 'string', describe: 'expand against this message instead of a built-in sample', group: 'Check:' }),
+  });
+  if (parsed === 'exit') return 0;
+  const { request } = parsed;
+  const { profile } = request;
+  const messagePath = parsed.parsed.message;
+  const input = typeof messagePath === 'string' ? readFileSync(messagePath) : Buffer.from(SAMPLE);
+  const message = parseMessage(input);
+  const hints = request.envelope;
+  const envelope = hints.senderKnown ? hints.envelope : { ...hints.envelope, sender: message.mboxSender ?? 'sender@example.org' };
+  const ctx = expansionContext(message, envelope, new Date(), profile.eximVerdicts, request.environment);
+  const o = request.options;
+  const problems: string[] = [];
+
+  for (const name of Object.keys(TRANSPORT_OPTIONS) as (keyof TransportOptions)[]) {
+    const kind = KINDS[name];
+    const template = o[name];
+    if (kind === undefined || typeof template !== 'string') continue;
+    try {
+      const r = checkExpand(template, kind, ctx, profile);
+      if (kind === 'path' && r.tainted && name !== 'once_repeat') problems.push(`${name}: the path is built from message data (refused, as Exim 4.94+ does)`);
+      process.stdout.write(`${name} = ${toText(r.value).replace(/\n/g, '\\n')}\n`);
+      const seconds = profile.eximTimes ? parseEximTime(r.value) : parseReplyInterval(r.value, request.source.kind === 'mailbox');
+      if (name === 'once_repeat' && seconds === undefined) problems.push(`once_repeat: invalid time value "${toText(r.value)}"`);
+      if (name === 'file' && !o.file_optional) problems.push(...readable(r.value, 'file'));
+      if (name === 'log' || name === 'once') problems.push(...writableDir(r.value, name));
+    } catch (err) {
+      if (!(err instanceof AutoreplyError)) throw err;
+      problems.push(`${name}: ${err.message}`);
+    }
+  }
+  problems.push(...checkStyle(request.source, request.handle, (line) => process.stdout.write(line + '\n')));
+  if (o.to === undefined && o.cc === undefined && o.bcc === undefined) problems.push('to, cc and bcc are all unset: a reply would have no recipients');
+  for (const p of problems) process.stderr.write(`autoreply: ${p}\n`);
+  process.stdout.write(problems.length === 0 ? 'configuration ok\n' : `${problems.length} problem(s) found\n`);
+  return problems.length === 0 ? EXIT.OK : EXIT.CONFIG;
+}
+
+function readable(path: ByteString, name: string): string[] {
+  try {
+    accessSync(toBuffer(path), constants.R_OK);
+    return [];
+  } catch (err) {
+    return [`${name}: cannot read ${toText(path)}: ${(err as NodeJS.ErrnoException).code}`];
+  }
+}
+
+function writableDir(path: ByteString, name: string): string[] {
+  try {
+    accessSync(dirname(toText(path)), constants.W_OK);
+    return [];
+  } catch (err) {
+    return [`${name}: cannot write in ${dirname(toText(path))}: ${(err as NodeJS.ErrnoException).code}`];
+  }
+}

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { format } from 'date-fns/format';
+import { fromText, type ByteString } from '../bytes.js';
+import type { Envelope } from '../delivery/envelope.js';
+import type { Expanded, ExpansionContext, HeaderForm } from './context.js';
+import { allHeaders, headerValue, replyAddress } from '../message/header-values.js';
+import type { IncomingMessage } from '../message/message.js';
+import { readFileCapped } from '../files.js';
+
+/**
+ * The expansion variables of SPEC section 4, backed by the incoming message and
+ * the envelope. Anything taken from the message is tainted.
+ */
+export function expansionContext(
+  msg: IncomingMessage,
+  env: Envelope,
+  now: Date = new Date(),
+  eximTaint = false,
+  environment: NodeJS.ProcessEnv = process.env,
+): ExpansionContext {
+  const clean = (value: ByteString): Expanded => ({ value, tainted: false });
+  const dirty = (value: ByteString): Expanded => ({ value, tainted: true });
+  // Exim 4.94+ taints the address being delivered too (--exim-strict): a path
+  // such as `once = /var/spool/$local_part` then defers, as in Exim. An empty
+  // value adds nothing, so it taints nothing (Exim's empty prefix is untainted).
+  const recipientPart = (value: ByteString): Expanded => (eximTaint && value !== '' ? dirty(value) : clean(value));
+
+  const variables: Record<string, () => Expanded> = {
+    reply_address: () => dirty(replyAddress(msg)),
+    sender_address: () => dirty(env.sender),
+    return_path: () => dirty(env.sender),
+    sender_address_local_part: () => dirty(env.sender.replace(/@[^@]*$/, '')),
+    sender_address_domain: () => dirty(env.sender.includes('@') ? env.sender.replace(/^.*@/, '') : ''),
+    // The recipient was validated by the MTA that routed to us: not message data
+    // (except under --exim-strict, where Exim's taint rules apply).
+    local_part: () => recipientPart(env.localPart),
+    local_part_prefix: () => recipientPart(env.localPartPrefix),
+    local_part_suffix: () => recipientPart(env.localPartSuffix),
+    domain: () => recipientPart(env.domain),
+    home: () => clean(env.home),
+    message_exim_id: () => clean(env.eximId),
+    message_id: () => clean(env.eximId),
+    primary_hostname: () => clean(env.primaryHostname),
+    qualify_domain: () => clean(env.qualifyDomain),
+    message_headers: () => dirty(allHeaders(msg, false)),
+    message_headers_raw: () => dirty(allHeaders(msg, true)),
+    message_body: () => dirty(visible(msg.bodyKept.slice(0, 500))),
+    message_body_end: () => dirty(visible(msg.bodyTail.slice(-500))),
+    message_body_size: () => clean(String(msg.bodySize)),
+    body_linecount: () => clean(String(msg.bodyLineCount)),
+    tod_full: () => clean(format(now, 'EEE, dd MMM yyyy HH:mm:ss xx')),
+    tod_log: () => clean(format(now, 'yyyy-MM-dd HH:mm:ss')),
+    tod_logfile: () => clean(format(now, 'yyyyMMdd')),
+    tod_zone: () => clean(format(now, 'xx')),
+    tod_bsdinbox: () => clean(format(now, 'EEE MMM dd HH:mm:ss yyyy')),
+    tod_epoch: () => clean(String(Math.floor(now.getTime() / 1000))),
+  };
+
+  return {
+    variable: (name) => variables[name]?.(),
+    header: (name: string, form: HeaderForm) => {
+      const value = headerValue(msg, name, form);
+      return value === undefined ? undefined : dirty(value);
+    },
+    readFile: (path) => readFileCapped(Buffer.from(path, 'latin1')).toString('latin1'),
+    env: (name) => {
+      const v = environment[name];
+      return v === undefined ? undefined : fromText(v);
+    },
+    fileExists: (path) => existsSync(Buffer.from(path, 'latin1')),
+  };
+}
+
+/** `$message_body`: newlines (and NULs) shown as spaces. */
+function visible(s: ByteString): ByteString {
+  return s.replace(/[\n\0]/g, ' ');
+}

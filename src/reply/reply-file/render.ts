@@ -1,0 +1,98 @@
+import { joinLines, trimChars, type ByteString } from '../../bytes.js';
+import { findHeaders, isAddressHeader, type IncomingMessage } from '../../message/message.js';
+import { headerValue } from '../../message/header-values.js';
+import type { BodyNode, ReplyTemplate, Token } from './template.js';
+
+/**
+ * Filling a loaded reply file in with the incoming message (pure). Every value
+ * is inserted once, as data: the result is never scanned for placeholders again,
+ * so a sender who writes `{include ...}` or `{*}` in a subject gets exactly that
+ * text back, nothing more.
+ *
+ * How a value is inserted depends on where:
+ * - header lines: folded lines joined (a value can never start a header line of
+ *   its own), control characters made spaces; in address headers (To, Cc, ...)
+ *   the value as received, so that `To: {from}` keeps a display name's encoded
+ *   words intact instead of decoding a comma into a second address;
+ * - body: the decoded value (RFC 2047 words to UTF-8), as written;
+ * - text/html parts: the same, HTML-escaped;
+ * - inside a multipart, a line of a value that looks like one of the enclosing
+ *   MIME delimiters gets a leading space, so a message cannot break the reply's
+ *   structure.
+ */
+
+export interface RenderedHeader {
+  name: string;
+  value: ByteString;
+}
+
+/** The reply file's header lines with their placeholders filled in. */
+export function renderHeaders(template: ReplyTemplate, msg: IncomingMessage): RenderedHeader[] {
+  return template.headers.map((h) => {
+    const address = isAddressHeader(h.name);
+    const value = h.tokens
+      .map((t) => {
+        if (t.kind === 'text') return t.text;
+        if (t.kind !== 'header') return '';
+        const v = address ? rawAddressValue(msg, t.name) : (headerValue(msg, t.name, 'decoded') ?? '');
+        return oneLine(v);
+      })
+      .join('');
+    return { name: h.name, value };
+  });
+}
+
+/** The body with its placeholders filled in; `{*}` keeps at most `limit` body bytes (0 = all kept). */
+export function renderBody(template: ReplyTemplate, msg: IncomingMessage, limit: number): ByteString {
+  return renderNode(template.body, msg, limit);
+}
+
+function renderNode(node: BodyNode, msg: IncomingMessage, limit: number): ByteString {
+  if (node.kind === 'literal') return node.text;
+  if (node.kind === 'seq') return node.items.map((n) => renderNode(n, msg, limit)).join('');
+  return node.tokens.map((t) => renderToken(t, msg, limit, node.html, node.boundaries)).join('');
+}
+
+function renderToken(t: Token, msg: IncomingMessage, limit: number, html: boolean, boundaries: string[]): ByteString {
+  if (t.kind === 'text') return t.text;
+  let value: ByteString;
+  if (t.kind === 'header') value = headerValue(msg, t.name, 'decoded') ?? '';
+  else if (t.kind === 'all') value = wholeMessage(msg, limit);
+  else return ''; // includes are resolved at load time
+  if (html) value = escapeHtml(value);
+  for (const b of boundaries) value = value.replace(new RegExp(`^--${escapeRegExp(b)}`, 'gm'), ' $&');
+  return value;
+}
+
+/** `{*}`: the headers as received, an empty line, the body — cut at `limit` with a note. */
+export function wholeMessage(msg: IncomingMessage, limit: number): ByteString {
+  let body = msg.bodyKept;
+  let note = '';
+  if (limit > 0 && msg.bodySize > limit) {
+    body = body.slice(0, limit);
+    if (!body.endsWith('\n')) body += '\n';
+    note = `[... the body of the message is ${msg.bodySize} bytes long; only the first ${limit} are included]\n`;
+  }
+  return `${msg.headerBlock}\n${body}${note}`;
+}
+
+/** Every instance of an address header, as received, joined into one list. */
+function rawAddressValue(msg: IncomingMessage, name: string): ByteString {
+  return findHeaders(msg, name)
+    .map((h) => trimChars(h.raw))
+    .filter((v) => v !== '')
+    .join(', ');
+}
+
+/** Folded lines joined, control characters (tab aside) made spaces, trimmed. */
+function oneLine(v: ByteString): ByteString {
+  return trimChars(joinLines(v).replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' '));
+}
+
+function escapeHtml(s: ByteString): ByteString {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
