@@ -38,7 +38,7 @@ export async function claimOnce(c: ClaimInput): Promise<OnceVerdict> {
     const repeatMs = c.repeatSeconds * 1000;
     return await store.claim({
       key: c.key,
-      scope: c.scope.toLowerCase(),
+      scope: toText(c.scope).toLowerCase(),
       now: c.now,
       repeatMs,
       maxPerHour: c.maxPerHour,

@@ -184,7 +184,10 @@ function combined(ex: Expander, name: string, skipping: boolean, testfor: boolea
     try {
       v = evalCondition(ex, decided);
     } catch (e) {
-      if (e instanceof ExpansionError) throw new ExpansionError(`${e.message} inside "${name}{...}" condition`);
+      // Exim names the group a failure happened in (once: a nesting failure is named by the limit)
+      if (e instanceof ExpansionError && e.kind === undefined) {
+        throw new ExpansionError(`${e.message} inside "${name}{...}" condition`, e.forced);
+      }
       throw e;
     }
     if (ex.skipWhite() !== '}') throw new ExpansionError(`missing } at end of condition inside "${name}" group`);

@@ -25,7 +25,7 @@ export interface OnceRecord {
 /** One entry as the management commands see it. */
 export interface OnceEntry extends OnceRecord {
   key: string;
-  /** The mailbox whose entry it is, on a shared server (see OnceClaim.scope); absent for ''. */
+  /** The mailbox whose entry it is, on a shared server (see OnceClaim.scope), as text; absent for ''. */
   scope?: string;
 }
 
@@ -33,8 +33,8 @@ export interface OnceEntry extends OnceRecord {
 export interface OnceClaim {
   key: string;
   /**
-   * The mailbox the reply is for (the envelope recipient, lower-cased; '' when
-   * unknown). A shared server keeps each mailbox's entries and its rate count
+   * The mailbox the reply is for (the envelope recipient as text, lower-cased;
+   * '' when unknown). A shared server keeps each mailbox's entries and its rate count
    * apart, so that two users of one site who answer the same correspondent each
    * answer once, and one user's flood does not trip another's circuit breaker —
    * as separate LMDB files per user do. An LMDB file ignores it: it is one

@@ -13,7 +13,7 @@
  * records, each a native `time_t` (8 bytes, little-endian on amd64/arm64; 4 on
  * old 32-bit systems) followed by the `to` string and a NUL byte.
  */
-import { fromText, isUtf8, toText } from '../bytes.js';
+import { isUtf8, toText } from '../bytes.js';
 import { onceKeyFor } from './key.js';
 import type { OnceEntry } from './store.js';
 
@@ -24,7 +24,7 @@ function keyFields(key: string): { key: string } | { keyBase64: string } {
 
 export function entryToJson(e: OnceEntry): Record<string, unknown> {
   const o: Record<string, unknown> = { ...keyFields(e.key), lastReply: new Date(e.lastReply).toISOString(), count: e.count };
-  if (e.scope) o.scope = toText(e.scope);
+  if (e.scope) o.scope = e.scope;
   if (e.note !== undefined) o.note = e.note;
   return o;
 }
@@ -56,7 +56,7 @@ export function parseExportLines(text: string): OnceEntry[] {
     if (!Number.isInteger(count) || count < 1) throw new Error(`line ${i + 1}: "count" must be a positive integer`);
     const e: OnceEntry = { key, lastReply: Math.floor(t), count };
     if (typeof o.note === 'string') e.note = o.note;
-    if (typeof o.scope === 'string' && o.scope !== '') e.scope = fromText(o.scope.toLowerCase());
+    if (typeof o.scope === 'string') e.scope = o.scope.toLowerCase();
     out.push(e);
   }
   return out;

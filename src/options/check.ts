@@ -52,10 +52,16 @@ export function firstNonPrinting(value: ByteString, folding: boolean, allow8bit:
   return undefined;
 }
 
-/** A template as Exim shows it in messages: non-printing bytes escaped. */
+/**
+ * A template or value as Exim shows it in messages: non-printing bytes escaped;
+ * cut after 500 characters, so that a huge one still makes a readable log line.
+ */
 export function printable(s: ByteString): string {
-  return s.replace(/[^\x20-\x7e]/g, (c) => {
+  const shown = s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}...` : s;
+  return shown.replace(/[^\x20-\x7e]/g, (c) => {
     const named: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
     return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
   });
 }
+
+const MAX_SHOWN = 500;

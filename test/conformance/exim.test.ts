@@ -4,7 +4,7 @@ import { caseNames, exitMatches, runCase } from './runner.js';
 // Every case was recorded from the real Exim 4.96 (scripts/regen-conformance.sh).
 for (const name of caseNames()) {
   t.test(name, async (t) => {
-    const result = runCase(name);
+    const result = await runCase(name);
     for (const d of result.deliveries) {
       t.ok(exitMatches(d.expectedVerdict, d.exitCode), `delivery ${d.n}: exit ${d.exitCode} fits Exim's "${d.expectedVerdict}"`, {
         stderr: d.stderr,

@@ -1,11 +1,15 @@
 /**
- * Runs the Exim conformance cases in test/conformance/cases against bin/autoreply
+ * Runs the Exim conformance cases in test/conformance/cases against autoreply
  * --exim-strict, with the contract of the shared corpus (its README): a fresh
  * state folder per case, @CASE@/@STATE@ substituted, a stand-in submission
  * program that saves argv and stdin, the pipe's environment, exit codes mapped
  * from Exim's verdict, and reply.log compared with timestamp lines normalised.
+ * Deliveries run in this process (the command line parsed as bin/autoreply
+ * parses it), and the pause between a case's deliveries moves their clock
+ * instead of sleeping; the shared runner (../shared/conformance/run.sh) runs
+ * the same cases through bin/autoreply processes.
  */
-import { spawnSync } from 'node:child_process';
+import { deliverRun } from '../helpers/deliver.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,7 +42,7 @@ export function caseNames(dir = CASES): string[] {
 const TS = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/gm;
 export const normaliseLog = (s: string) => s.replace(TS, '<TIMESTAMP>');
 
-export function runCase(name: string, dir = CASES): CaseResult {
+export async function runCase(name: string, dir = CASES): Promise<CaseResult> {
   const c = join(dir, name);
   const work = mkdtempSync(join(tmpdir(), 'autoreply-conf-'));
   try {
@@ -56,8 +60,9 @@ export function runCase(name: string, dir = CASES): CaseResult {
     const pause = existsSync(join(c, 'sleep')) ? Number(readFileSync(join(c, 'sleep'), 'utf8').trim()) : 0;
 
     const deliveries: DeliveryResult[] = [];
+    const start = Date.now();
     for (let n = 1; existsSync(join(c, `expected/${n}.pipe-input.eml`)); n++) {
-      if (n > 1 && pause > 0) spawnSync('sleep', [String(pause)]);
+      const now = new Date(start + (n - 1) * (pause * 1000 + 50));
       rmSync(join(capture, 'msg'), { force: true });
       rmSync(join(capture, 'argv'), { force: true });
       const env: Record<string, string> = { PATH: '/usr/local/bin:/usr/bin:/bin' };
@@ -68,17 +73,16 @@ export function runCase(name: string, dir = CASES): CaseResult {
           if (eq > 0 && !line.startsWith('PATH=')) env[line.slice(0, eq)] = line.slice(eq + 1);
         }
       }
-      // env -i, as the shared runner and Exim's pipe do (and tap's NODE_OPTIONS stay out)
-      const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-      const run = spawnSync(
-        '/usr/bin/env',
-        ['-i', ...vars, process.execPath, join(PROJECT, 'bin/autoreply'), '--exim-strict', '--config', conf, '--sendmail', standin, '--primary-hostname', 'mail.example.com'],
-        { input: readFileSync(join(c, `expected/${n}.pipe-input.eml`)), timeout: 20000 },
+      const run = await deliverRun(
+        ['--exim-strict', '--config', conf, '--sendmail', standin, '--primary-hostname', 'mail.example.com'],
+        readFileSync(join(c, `expected/${n}.pipe-input.eml`)),
+        env,
+        { now },
       );
       const d: DeliveryResult = {
         n,
-        exitCode: run.status,
-        stderr: run.stderr.toString(),
+        exitCode: run.code,
+        stderr: run.stderr,
         expectedVerdict: readFileSync(join(c, `expected/${n}.result`), 'utf8').split('\n')[0]!,
       };
       if (existsSync(join(capture, 'msg'))) d.submitted = readFileSync(join(capture, 'msg'));

@@ -162,7 +162,7 @@ export async function runOnceCommand(argv: string[], io: act.OnceIo = processIo(
 
 /** `--recipient`: the mailbox whose entries (lower case, as deliveries record it). */
 function scopeOf(a: Args): string | undefined {
-  return typeof a.recipient === 'string' ? fromText(a.recipient.toLowerCase()) : undefined;
+  return typeof a.recipient === 'string' ? a.recipient.toLowerCase() : undefined;
 }
 
 /** The key for ADDR, as a delivery makes it: normalised unless --raw, prefixed by the reply's identity. */

@@ -207,8 +207,14 @@ class PostgresOnceStore implements OnceStore {
     }
     // The rate buckets of mailboxes that stopped replying: a claim drops only its own
     // mailbox's; those an hour older than `beforeMs` cannot count for any claim after it.
+    // SKIP LOCKED: rows a claim is dropping meanwhile are its own business, and prune
+    // never waits for a claim (so that the two cannot deadlock).
+    const r = this.names.rate;
     await this.readOrNothing(() =>
-      this.command(`DELETE FROM ${this.names.rate} WHERE bucket < floor(($1::bigint - ${RATE_WINDOW_MS + 60_000}) / 10000.0)::bigint ${inScope}`, params),
+      this.command(
+        `DELETE FROM ${r} WHERE ctid IN (SELECT ctid FROM ${r} WHERE bucket < floor(($1::bigint - ${RATE_WINDOW_MS + 60_000}) / 10000.0)::bigint ${inScope} FOR UPDATE SKIP LOCKED)`,
+        params,
+      ),
     );
     return total;
   }

@@ -14,7 +14,7 @@ import { skipUnlessRedis, skipUnlessRedisTls, startRedis, startReplica, freePort
 import { openRedisStore, globEscape, type RedisStoreOptions } from '../../../src/once/redis/store.js';
 import { parseOnceTarget, type RedisTarget } from '../../../src/once/url.js';
 import type { OnceStore } from '../../../src/once/store.js';
-import { BINARY_KEY, claimOf, list, lmdbFresh, plain, runScenarios, T0 } from '../server-scenarios.js';
+import { BINARY_KEY, claimOf, into, list, lmdbFresh, plain, runScenarios, SCOPE_SCENARIOS, T0 } from '../server-scenarios.js';
 
 const skip = skipUnlessRedis();
 const HOUR = 3_600_000;
@@ -63,8 +63,7 @@ t.test('Redis once store', { skip }, async (t) => {
   const redis = await startRedis({ t, password: 'redis-secret-pw' });
   t.comment(`redis started in ${Date.now() - t0} ms`);
   let n = 0;
-  // T0 lies in the past: imported entries must live long enough to be seen
-  const fresh = async () => open(withQuery(redis.url(), `prefix=s${n++}:`), { importKeepMs: 100 * YEAR });
+  const fresh = async () => open(withQuery(redis.url(), `prefix=s${n++}:`));
 
   t.test('claim semantics and management: the LMDB scenarios', async (t) => {
     await runScenarios(t, fresh);
@@ -75,23 +74,38 @@ t.test('Redis once store', { skip }, async (t) => {
     } else t.comment('the LMDB store does not implement OnceStore yet: compared with the expected values only');
   });
 
+  t.test('scopes: each mailbox its own entries and rate count', async (t) => {
+    await runScenarios(t, fresh, SCOPE_SCENARIOS);
+  });
+
   t.test('what the server holds: binary keys, hashes, times to live, the rate history', async (t) => {
     const r = await raw(t, redis);
     const s = await open(withQuery(redis.url(), 'prefix=ttl:'));
     const now = Date.now();
     t.same(plain(await s.claim(claimOf(BINARY_KEY, now, { keepMs: 7 * DAY, note: 'Re: bin' }))), { send: true });
-    const key = Buffer.concat([Buffer.from('ttl:'), Buffer.from(BINARY_KEY, 'latin1')]);
-    t.same(await r.hgetall(key), { t: String(now), c: '1', n: 'Re: bin' }, 'a hash at prefix + the key bytes');
+    const key = Buffer.concat([Buffer.from('ttl:\0'), Buffer.from(BINARY_KEY, 'latin1')]);
+    t.same(await r.hgetall(key), { t: String(now), c: '1', n: 'Re: bin' }, "a hash at prefix + scope ('') + NUL + the key bytes");
+    t.same(plain(await s.claim(claimOf(BINARY_KEY, now, { scope: 'zo\u00eb@example.org', maxPerHour: 10 }))), { send: true });
+    const scoped = Buffer.concat([Buffer.from('ttl:zo\u00eb@example.org\0', 'utf8'), Buffer.from(BINARY_KEY, 'latin1')]);
+    t.same(await r.hgetall(scoped), { t: String(now), c: '1' }, 'in a scope: prefix + the scope (UTF-8) + NUL + the key bytes');
+    t.equal(await r.type(Buffer.from('ttl:zo\u00eb@example.org\x01rate', 'utf8')), 'hash', "the scope's rate history: prefix + scope + \\x01rate");
     const ttl = await r.pttl(key);
     t.ok(ttl > 7 * DAY - 5000 && ttl <= 7 * DAY, `expires after keepMs (${ttl} ms)`);
     // the next reply renews it
     await s.claim(claimOf(BINARY_KEY, now + 8 * DAY, { repeatMs: 7 * DAY, keepMs: 30 * DAY }));
     t.ok((await r.pttl(key)) > 29 * DAY, 'a reply sets the time to live again');
-    const rateKey = Buffer.from('ttl:\0rate', 'latin1');
-    t.equal(await r.type(rateKey), 'hash', 'the rate history: a hash under the prefix + NUL');
+    const rateKey = Buffer.from('ttl:\x01rate', 'latin1');
+    t.equal(await r.type(rateKey), 'hash', "the rate history of scope '': a hash at the prefix + \\x01rate");
     const rttl = await r.pttl(rateKey);
     t.ok(rttl > 3_600_000 && rttl <= 3_660_000, `the rate history expires an hour and a minute after the last reply (${rttl})`);
-    t.same((await list(s, 'key')).map((e) => e.key), [BINARY_KEY], 'the rate history is no entry');
+    t.same(
+      (await list(s, 'key')).map((e) => [e.scope ?? '', e.key]),
+      [
+        ['', BINARY_KEY],
+        ['zo\u00eb@example.org', BINARY_KEY],
+      ],
+      'the rate histories are no entries',
+    );
     // a refused claim writes nothing, not even a TTL change
     await r.pexpire(key, 1_000_000);
     t.same(plain(await s.claim(claimOf(BINARY_KEY, now + 8 * DAY + 1, { keepMs: 5 }))), {
@@ -102,31 +116,33 @@ t.test('Redis once store', { skip }, async (t) => {
     await s.close();
   });
 
-  t.test('import: an imported entry lives a year after its last reply (importKeepMs)', async (t) => {
+  t.test('import: an imported entry lives until its last reply + keepMs, in its scope', async (t) => {
     const r = await raw(t, redis);
     const s = await open(withQuery(redis.url(), 'prefix=imp:'));
     const now = Date.now();
-    await r.hset('imp:forever@x.org', 't', String(now - 10 * DAY), 'c', '1');
+    await r.hset('imp:bob@x.org\0forever@x.org', 't', String(now - 10 * DAY), 'c', '1');
     const res = await s.import(
       [
         { key: 'recent@x.org', lastReply: now - 10 * DAY, count: 2 },
         { key: 'ancient@x.org', lastReply: now - 2 * YEAR, count: 9 },
         { key: 'forever@x.org', lastReply: now - 1 * DAY, count: 3 },
+        { key: 'theirs@x.org', scope: 'carol@x.org', lastReply: now - 10 * DAY, count: 1 },
       ],
-      0,
+      into('bob@x.org', YEAR),
     );
-    t.same(res, { added: 1, updated: 1, skipped: 1 }, 'an entry older than a year is over already: skipped');
-    const ttl = await r.pttl('imp:recent@x.org');
-    t.ok(Math.abs(ttl - (YEAR - 10 * DAY)) < 60_000, `last reply + 1 year (${ttl})`);
-    t.equal(await r.exists('imp:ancient@x.org'), 0);
-    t.equal(await r.pttl('imp:forever@x.org'), -1, 'a key without a time to live keeps none');
-    t.equal(await r.hget('imp:forever@x.org', 'c'), '3');
+    t.same(res, { added: 2, updated: 1, skipped: 1 }, 'an entry older than keepMs is over already: skipped');
+    const ttl = await r.pttl('imp:bob@x.org\0recent@x.org');
+    t.ok(Math.abs(ttl - (YEAR - 10 * DAY)) < 60_000, `last reply + keepMs (${ttl})`);
+    t.equal(await r.exists('imp:bob@x.org\0ancient@x.org'), 0);
+    t.equal(await r.pttl('imp:bob@x.org\0forever@x.org'), -1, 'a key without a time to live keeps none');
+    t.equal(await r.hget('imp:bob@x.org\0forever@x.org', 'c'), '3');
+    t.ok(Math.abs((await r.pttl('imp:carol@x.org\0theirs@x.org')) - (YEAR - 10 * DAY)) < 60_000, "an entry's own scope");
+    await s.import([{ key: 'k@x.org', lastReply: now - 10 * DAY, count: 1 }], into('', 30 * DAY));
+    const ttl2 = await r.pttl('imp:\0k@x.org');
+    t.ok(Math.abs(ttl2 - 20 * DAY) < 60_000, `keepMs (--once-max-age) sets it (${ttl2})`);
+    await s.import([{ key: 'k0@x.org', lastReply: now - 10 * YEAR, count: 1 }], into('', 0));
+    t.equal(await r.pttl('imp:\0k0@x.org'), -1, 'keepMs 0: kept for ever');
     await s.close();
-    const s2 = await open(withQuery(redis.url(), 'prefix=imp2:'), { importKeepMs: 30 * DAY });
-    await s2.import([{ key: 'k@x.org', lastReply: now - 10 * DAY, count: 1 }], 0);
-    const ttl2 = await r.pttl('imp2:k@x.org');
-    t.ok(Math.abs(ttl2 - 20 * DAY) < 60_000, `importKeepMs (--once-max-age) sets it (${ttl2})`);
-    await s2.close();
   });
 
   t.test('a prefix with glob characters matches itself only', async (t) => {
@@ -135,13 +151,17 @@ t.test('Redis once store', { skip }, async (t) => {
     t.equal(globEscape(Buffer.from(prefix)).toString(), 'g\\*\\[ab\\]\\?\\\\:');
     const s = await open(withQuery(redis.url(), `prefix=${encodeURIComponent(prefix)}`));
     await s.claim(claimOf('mine@x.org', T0));
-    await r.set('gX[ab]?\\:other', 'not ours'); // would match the unescaped pattern
-    await r.set('gXa?\\:other', 'not ours');
+    // entries by their shape (a NUL after the prefix), and the unescaped pattern g*[ab]?\\:* would match them
+    await r.hset('gXa?:\0other@x.org', 't', String(T0), 'c', '1');
+    await r.hset('gZbQ:bob\0other@x.org', 't', String(T0), 'c', '1');
+    await r.hset('gZbQ:\x01rate', '1', '1');
     t.same((await list(s, 'key')).map((e) => e.key), ['mine@x.org']);
-    t.equal(await s.prune(T0 + 1), 1);
-    t.equal(await s.clear(), 0);
-    t.equal(await r.get('gX[ab]?\\:other'), 'not ours', 'other keys untouched');
-    t.equal(await r.get('gXa?\\:other'), 'not ours');
+    t.same((await list(s, 'any')).map((e) => e.key), ['mine@x.org']);
+    t.equal(await s.prune(T0 + 1, undefined), 1);
+    t.equal(await s.clear(undefined), 0);
+    t.same(await r.hgetall('gXa?:\0other@x.org'), { t: String(T0), c: '1' }, 'other keys untouched');
+    t.equal(await r.exists('gZbQ:bob\0other@x.org'), 1);
+    t.equal(await r.exists('gZbQ:\x01rate'), 1);
     await s.close();
   });
 
@@ -159,6 +179,21 @@ t.test('Redis once store', { skip }, async (t) => {
       t.equal(rated.filter((v) => v.send).length, 5, 'limit 26 with 21 recorded: exactly 5 of 30 concurrent claims send');
       t.same([...new Set(rated.filter((v) => !v.send).map((v) => JSON.stringify(v)))], [JSON.stringify({ send: false, repliesLastHour: 26 })]);
       t.equal((await list(stores[0]!, 'key')).length, 26, 'one entry per reply');
+
+      // scopes: 50 claims for one key split between two mailboxes, two sends
+      const split = await Promise.all(stores.map((s, i) => s.claim(claimOf('both@x.org', now, { scope: i % 2 ? 'bob@x.org' : 'carol@x.org' }))));
+      t.equal(split.filter((v) => v.send).length, 2, '50 claims for one key in two mailboxes at once: two sends');
+      t.same(
+        (await list(stores[0]!, 'key', undefined)).filter((e) => e.key === 'both@x.org').map((e) => e.scope),
+        ['bob@x.org', 'carol@x.org'],
+      );
+      // the rate rule per mailbox under concurrency: 40 new keys, 20 per mailbox, 7 an hour each
+      const perScope = await Promise.all(
+        stores.slice(0, 40).map((s, i) => s.claim(claimOf(`pr${i}@x.org`, now, { scope: i % 2 ? 'rate-bob@x.org' : 'rate-carol@x.org', maxPerHour: 7 }))),
+      );
+      t.equal(perScope.filter((v, i) => v.send && i % 2).length, 7, "bob's mailbox: exactly 7 of 20 send");
+      t.equal(perScope.filter((v, i) => v.send && !(i % 2)).length, 7, "carol's mailbox: exactly 7 of 20 send");
+      t.equal((await list(stores[0]!, 'key', 'rate-bob@x.org')).length, 7);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -169,12 +204,12 @@ t.test('Redis once store', { skip }, async (t) => {
     for (const url of [acl.socketUrl({ user: 'mail' }), acl.socketUrl({ user: 'mail' }, 'unix'), acl.url({ user: 'mail' })]) {
       const s = await open(url);
       t.notMatch(s.where, /acl-pw/);
-      t.same(plain(await s.claim(claimOf('u@x.org', T0, { repeatMs: 0 }))).send !== undefined, true, url.replace('acl-pw', '***'));
+      t.same((await s.claim(claimOf('u@x.org', T0, { repeatMs: 0 }))).send !== undefined, true, url.replace('acl-pw', '***'));
       await s.close();
     }
     t.equal(target(acl.socketUrl({ user: 'mail', db: 2 })).where, `redis+unix://${acl.socketPath}?username=mail&db=2`);
     const s = await open(acl.url({ user: 'mail', password: null }), { password: 'acl-pw' });
-    t.same(plain(await s.get('u@x.org')), { key: 'u@x.org', lastReply: T0, count: 1 }, 'the password of --once-password-file; the three URLs share one record');
+    t.same(plain(await s.get('u@x.org', '')), { key: 'u@x.org', lastReply: T0, count: 1 }, 'the password of --once-password-file; the three URLs share one record');
     await s.close();
     const w = await open(acl.url({ user: 'mail', password: 'bad-pw' }));
     await rejects75(t, w.claim(claimOf('u@x.org', T0)), `redis://mail@127.0.0.1:${acl.port}`, /authentication failed for user "mail"/, 'bad-pw');
@@ -187,7 +222,7 @@ t.test('Redis once store', { skip }, async (t) => {
     await rejects75(t, (await open(redis.url({ db: 99 }))).claim(claimOf('x', T0)), `${base}/99`, /: database 99 does not exist/, 'redis-secret-pw');
     const port = await freePort();
     await rejects75(t, (await open(`redis://:pw@127.0.0.1:${port}`)).claim(claimOf('x', T0)), `redis://127.0.0.1:${port}`, /: connection refused$/, 'pw');
-    await rejects75(t, (await open('redis+unix:///nonexistent/redis.sock')).get('x'), 'redis+unix:///nonexistent/redis.sock', /: no server socket at \/nonexistent\/redis\.sock/);
+    await rejects75(t, (await open('redis+unix:///nonexistent/redis.sock')).get('x', ''), 'redis+unix:///nonexistent/redis.sock', /: no server socket at \/nonexistent\/redis\.sock/);
     const silent = await silentListener(t);
     const started = Date.now();
     await rejects75(t, (await open(`redis://127.0.0.1:${silent}`, { timeoutMs: 1000 })).claim(claimOf('x', T0)), `redis://127.0.0.1:${silent}`, /: timed out after 1 s connecting$/);
@@ -195,7 +230,7 @@ t.test('Redis once store', { skip }, async (t) => {
     t.ok(took >= 950 && took < 3500, `gave up after ${took} ms`);
     // a command that takes too long (the server busy in a script of someone else)
     const s = await open(withQuery(redis.url(), 'prefix=slow:'), { timeoutMs: 1000 });
-    await s.get('warm-up');
+    await s.get('warm-up', '');
     const busy = redis.cli(['eval', 'local t = redis.call("TIME") while true do local n = redis.call("TIME") if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 2000000 then break end end return 1', '0']);
     await new Promise((r) => setTimeout(r, 200));
     const s0 = Date.now();
@@ -229,7 +264,7 @@ t.test('Redis once store', { skip }, async (t) => {
     await rejects75(t, (await open(url)).claim(claimOf('y@x.org', T0)), where, /: connection refused$/);
     await r2.restart();
     const s2 = await open(url);
-    t.same(plain(await s2.get('x@x.org')), { key: 'x@x.org', lastReply: T0, count: 1 }, 'the acknowledged record survived (AOF)');
+    t.same(plain(await s2.get('x@x.org', '')), { key: 'x@x.org', lastReply: T0, count: 1 }, 'the acknowledged record survived (AOF)');
     await s2.close();
   });
 
@@ -239,8 +274,19 @@ t.test('Redis once store', { skip }, async (t) => {
     let r = await s.check();
     t.ok(r.ok, r.lines.join('\n'));
     t.match(r.lines.join('\n'), /Redis 7?\d*\.\d+\.\d+, role master/);
-    t.match(r.lines.join('\n'), /prefix "chk:": 1 entry/);
-    t.match(r.lines.join('\n'), /rate history: 1 replies recorded in the last hour/);
+    t.match(r.lines.join('\n'), /prefix "chk:": 1 entry of 1 mailbox$/m);
+    t.match(r.lines.join('\n'), /rate history: 1 replies recorded in the last hour \(all mailboxes\)/);
+    t.notMatch(r.lines.join('\n'), /not autoreply's/);
+    await s.claim(claimOf('a@x.org', Date.now(), { scope: 'bob@x.org' }));
+    await s.claim(claimOf('b@x.org', Date.now(), { scope: 'bob@x.org' }));
+    // keys of the previous layout (PREFIX KEY, PREFIX \0rate) or of another program
+    await redis.cli(['set', 'chk:old@x.org', 'x']);
+    r = await s.check();
+    t.match(r.lines.join('\n'), /prefix "chk:": 3 entries of 2 mailboxes$/m);
+    t.match(r.lines.join('\n'), /rate history: 3 replies recorded in the last hour \(all mailboxes\)/);
+    t.match(r.lines.join('\n'), /warning: 1 key under the prefix is not autoreply's \(another program's, or an older autoreply's layout\)/);
+    t.ok(r.ok, 'a warning only');
+    await redis.cli(['del', 'chk:old@x.org']);
     await redis.cli(['config', 'set', 'maxmemory', '100mb']);
     await redis.cli(['config', 'set', 'maxmemory-policy', 'allkeys-lru']);
     r = await s.check();
