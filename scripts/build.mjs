@@ -1,99 +1,238 @@
 // Builds dist/: what bin/autoreply runs on every delivery.
 //
-//   dist/autoreply.cjs          src/ bundled into one CommonJS file (esbuild); its
-//                               last line names its build: `//# build=ID`
-//   dist/autoreply.ID.cache     V8's code cache for exactly that bundle, made by one
-//                               training delivery
+//   dist/autoreply.cjs             the delivery: src/ bundled into one CommonJS file
+//   dist/autoreply-NAME.cjs        chunks, each loaded only by the runs that need it:
+//                                  lmdb (the once database in a file), postgres, redis
+//                                  (shared servers), commands (once, check, vacation
+//                                  on/off), yargs (--help, --version, usage errors),
+//                                  schedule (date-fns' parser for --start/--end)
+//   dist/*.cjs.ID.cache            V8's code cache for exactly that build of the file,
+//                                  made by training runs
+// Each file's last line names its build: `//# build=ID`.
 //
-// Start-up is paid on every delivery (SPEC 9; `npm run bench` measures it), so:
-// - one file, no module resolution; parts a run may not need (yargs for --help and
-//   errors, the once commands, `check`, date-fns' parser, the submission) sit
-//   behind `await import()`, which esbuild turns into lazily run module bodies;
+// Start-up is paid on every delivery (SPEC 9; `npm run bench` measures it):
 // - CommonJS because Node 20 can reuse V8's code cache only for scripts (vm.Script
 //   cachedData), not for ES modules: the cache saves most of the compiling;
-// - lmdb's JavaScript is bundled (run only when `once` is set); its native addon
-//   stays in node_modules, and so does libmime (charset tables, required only for
-//   RFC 2047 encoded words).
-// A cache is only used with the bundle it names and by a node that accepts it;
+// - chunks because reading a file and deserialising its code cache cost by the
+//   byte: a delivery refused by a safety rule should not pay for lmdb, pg or yargs.
+//   A dynamic import() of a chunk's entry module becomes require('autoreply:NAME'),
+//   which bin/autoreply serves from dist/ with the chunk's own code cache. Modules
+//   both need are copied into each (they hold no state that must be shared;
+//   AutoreplyError is recognised across copies);
+// - lmdb's JavaScript is bundled into its chunk; its native addon stays in
+//   node_modules, and so does libmime (charset tables, loaded only for an encoded
+//   word in a charset other than UTF-8, ASCII or Latin-1).
+// A cache is only used with the build it names and by a node that accepts it;
 // otherwise bin/autoreply compiles from source (slower, same behaviour). Files are
 // replaced by rename, so a delivery running during a rebuild sees a whole build.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
+const require = createRequire(import.meta.url);
 const DIST = 'dist';
+const SRC = resolve('src');
+const VERSION = JSON.parse(readFileSync('package.json', 'utf8')).version;
+
+/** The chunks: entry module (what the source imports dynamically) → chunk name. */
+const CHUNKS = {
+  'once/lmdb/store.ts': 'lmdb',
+  'once/postgres/store.ts': 'postgres',
+  'once/redis/store.ts': 'redis',
+  'commands/once/run.ts': 'commands',
+  'commands/check/run.ts': 'commands',
+  'commands/vacation/switch.ts': 'commands',
+  'rules/schedule-parse.ts': 'schedule',
+};
+/** Packages imported dynamically that are chunks of their own. */
+const PACKAGE_CHUNKS = { yargs: 'yargs' };
+
+/**
+ * A dynamic import() of a chunk's module becomes require('autoreply:NAME') — unless
+ * that module is the one being built. (esbuild keeps an import() of an external
+ * module as import(); going through a small module of our own makes it a require.)
+ */
+function chunkBoundaries(self) {
+  const chunk = (name) => (name === self ? undefined : { path: name, namespace: 'autoreply-chunk' });
+  // A package chunk exports the package's default export; import() of it must give
+  // that back as `default` (node's interop takes module.exports as the default).
+  const packages = new Set(Object.values(PACKAGE_CHUNKS));
+  return {
+    name: 'chunk-boundaries',
+    setup(b) {
+      b.onResolve({ filter: /^autoreply:/ }, (args) => ({ path: args.path, external: true }));
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const pkg = PACKAGE_CHUNKS[args.path];
+        if (pkg !== undefined) return chunk(pkg);
+        if (!args.path.startsWith('.')) return undefined;
+        const file = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        const name = CHUNKS[file.slice(SRC.length + 1)];
+        return name === undefined ? undefined : chunk(name);
+      });
+      b.onLoad({ filter: /.*/, namespace: 'autoreply-chunk' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(`autoreply:${args.path}`)})${packages.has(args.path) ? '.default' : ''};`,
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 /**
  * lmdb finds its native addon (and its compression dictionary) from its own file
- * name; bundled, that would be ours. Point it at the package in node_modules,
- * found at run time from the bundle's place.
+ * name; bundled, that would be ours. Point it at the package in node_modules.
+ *
+ * Finding the addon (node-gyp-build's search of prebuilds and packages, and
+ * resolving the lmdb package) takes several milliseconds of every delivery: the
+ * addon found now is loaded straight away when node's ABI is the same and the file
+ * is where it was (relative to the package); only otherwise do the search and its
+ * module load run.
  */
 function lmdbFromNodeModules() {
   const ownUrl =
     "(typeof document === 'undefined' ? new (require('u' + 'rl').URL)('file:' + __filename).href : " +
     "(document.currentScript && document.currentScript.tagName.toUpperCase() === 'SCRIPT' && document.currentScript.src || " +
     "new URL('index.cjs', document.baseURI).href))";
-  // resolved at run time from the bundle's own place (__import_meta_url, see banner)
-  const lmdbUrl = "require('node:url').pathToFileURL(require('node:module').createRequire(__import_meta_url).resolve('lmdb')).href";
+  const lmdbPath = "require('node:module').createRequire(__filename).resolve('lmdb')";
+  const lmdbDir = join(process.cwd(), 'node_modules', 'lmdb');
+  const addon = relative(process.cwd(), require('node-gyp-build-optional-packages').path(lmdbDir));
+  const edits = [
+    // loaded only by the fallback search
+    ["var loadNAPI = require('node-gyp-build-optional-packages');", "var loadNAPI = { get default() { return require('node-gyp-build-optional-packages'); } };"],
+    [
+      `let dirName = pathModule.dirname(node_url.fileURLToPath(${ownUrl})).replace(/dist$/, '');\nlet nativeAddon = loadNAPI__default["default"](dirName);`,
+      `let nativeAddon = (() => { try { if (process.versions.modules === ${JSON.stringify(process.versions.modules)}) ` +
+        `return require(require('node:path').join(__dirname, '..', ${JSON.stringify(addon)})); } catch {} ` +
+        `return loadNAPI__default["default"](pathModule.dirname(pathModule.dirname(${lmdbPath}))); })();`,
+    ],
+    // the compression dictionary (we use no compression)
+    [`'./dict/dict.txt',\n\t\t\t\t\t\t${ownUrl}`, `'./dict/dict.txt',\n\t\t\t\t\t\trequire('node:url').pathToFileURL(${lmdbPath}).href`],
+    // msgpackr (and the node:stream it loads) serves only the msgpack encoding; we store binary
+    ["var msgpackr = require('msgpackr');", "var msgpackr = { get Encoder() { return require('msgpackr').Encoder; } };"],
+    ['MsgpackrEncoder: msgpackr.Encoder,', 'MsgpackrEncoder: function MsgpackrEncoder(options) { return new msgpackr.Encoder(options); },'],
+    // lmdb requires only node's own modules (and cbor-x, for an encoder we do not use) through it
+    [`let require$1 = node_module.createRequire(${ownUrl});`, 'let require$1 = node_module.createRequire(__filename);'],
+  ];
   return {
     name: 'lmdb-from-node-modules',
     setup(b) {
       b.onLoad({ filter: /[\\/]node_modules[\\/]lmdb[\\/]dist[\\/]index\.cjs$/ }, async (args) => {
-        const { readFile } = await import('node:fs/promises');
-        const parts = (await readFile(args.path, 'utf8')).split(ownUrl);
-        if (parts.length !== 4) throw new Error(`lmdb/dist/index.cjs: expected 3 references to its own file name, found ${parts.length - 1}`);
-        return { contents: parts.join(lmdbUrl), loader: 'js' };
+        let contents = readFileSync(args.path, 'utf8');
+        for (const [from, to] of edits) {
+          if (contents.split(from).length !== 2) throw new Error(`lmdb/dist/index.cjs: expected once: ${from.slice(0, 60)}... (lmdb changed?)`);
+          contents = contents.replace(from, () => to);
+        }
+        if (contents.includes(ownUrl)) throw new Error('lmdb/dist/index.cjs: a reference to its own file name is left (lmdb changed?)');
+        return { contents, loader: 'js' };
       });
     },
   };
 }
-const BUNDLE = join(DIST, 'autoreply.cjs');
 
-const result = await build({
-  entryPoints: { autoreply: 'src/entry.ts' },
-  outdir: DIST,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  // lmdb's JavaScript is bundled (and so covered by the code cache); its native
-  // addon and msgpackr's optional one stay in node_modules
-  external: ['libmime', 'msgpackr-extract', 'node-gyp-build-optional-packages'],
-  plugins: [lmdbFromNodeModules()],
-  // src/ is ES modules: `createRequire(import.meta.url)` must resolve from dist/
-  define: { 'import.meta.url': '__import_meta_url' },
-  banner: { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-  metafile: true,
-  write: false,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-
-// A dynamic import() left in the bundle would need an ES module loader that a
-// script compiled from cached data does not get: load externals with require.
-for (const [file, out] of Object.entries(result.metafile.outputs)) {
-  const dynamic = out.imports.filter((i) => i.kind === 'dynamic-import' && i.external);
-  if (dynamic.length > 0) throw new Error(`${file}: import() of ${dynamic.map((i) => i.path).join(', ')}; use require`);
+/**
+ * pg checks whether it runs on Cloudflare by constructing a Response, which on
+ * Node 20 loads undici, http, zlib and worker_threads: about 55 ms on every
+ * delivery that uses PostgreSQL. We never run on Cloudflare.
+ */
+function pgWithoutCloudflareProbe() {
+  return {
+    name: 'pg-without-cloudflare-probe',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        const patched = text.replace(/if \(isCloudflareRuntime\(\)\) \{/g, 'if (false) {');
+        if (patched === text) throw new Error('pg/lib/stream.js: the Cloudflare probe was not found (pg changed?)');
+        return { contents: patched, loader: 'js' };
+      });
+    },
+  };
 }
 
-const [output] = result.outputFiles;
-const id = createHash('sha256').update(output.contents).digest('hex').slice(0, 16);
-mkdirSync(DIST, { recursive: true });
-writeFileSync(`${BUNDLE}.tmp`, Buffer.concat([output.contents, Buffer.from(`//# build=${id}\n`)]));
-renameSync(`${BUNDLE}.tmp`, BUNDLE);
-for (const f of readdirSync(DIST)) {
-  if (f !== 'autoreply.cjs' && f !== `autoreply.${id}.cache`) rmSync(join(DIST, f), { recursive: true, force: true });
+/** Bundle one file of dist/ (from a file, or from the source of an entry module) and return its bytes. */
+async function bundle(entry, self) {
+  const result = await build({
+    ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { contents: entry.contents, resolveDir: process.cwd(), sourcefile: `${self}.ts`, loader: 'ts' } }),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    write: false,
+    metafile: true,
+    legalComments: 'none',
+    // bin/autoreply decodes the files as latin1, the fastest decoding: only ASCII may be written
+    charset: 'ascii',
+    logLevel: 'warning',
+    // left in node_modules: native addons and their loaders, optional natives, libmime's tables
+    external: ['libmime', 'msgpackr-extract', 'node-gyp-build-optional-packages', 'pg-native', 'pg-cloudflare'],
+    plugins: [chunkBoundaries(self), lmdbFromNodeModules(), pgWithoutCloudflareProbe()],
+    // src/ is ES modules: `createRequire(import.meta.url)` resolves from dist/, computed only if asked
+    define: { 'import.meta.url': '__autoreply_meta.url', AUTOREPLY_VERSION: JSON.stringify(VERSION) },
+    banner: { js: "const __autoreply_meta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
+  });
+  // A dynamic import() left in a bundle would need an ES module loader that a
+  // script compiled from cached data does not get.
+  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+    const dynamic = out.imports.filter((i) => i.kind === 'dynamic-import' && i.external);
+    if (dynamic.length > 0) throw new Error(`${file}: import() of ${dynamic.map((i) => i.path).join(', ')}; use require or make it a chunk`);
+  }
+  if (process.env.AUTOREPLY_BUILD_META) writeFileSync(`${process.env.AUTOREPLY_BUILD_META}-${self}.json`, JSON.stringify(result.metafile));
+  return result.outputFiles[0].contents;
 }
 
-// Training: one delivery that builds a reply, checks and records in a once
-// database, writes a log and submits, with the launcher asked to save the code
-// cache at exit (it then holds the bytecode of every function that ran).
+/** The entry of each chunk: a module that re-exports its entry modules. */
+function chunkEntries() {
+  const byName = {};
+  for (const [mod, name] of Object.entries(CHUNKS)) (byName[name] ??= []).push(mod);
+  const entries = {};
+  for (const [name, mods] of Object.entries(byName)) {
+    entries[name] = { contents: mods.map((m) => `export * from ${JSON.stringify(join(SRC, m))};`).join('\n') + '\n' };
+  }
+  for (const [pkg, name] of Object.entries(PACKAGE_CHUNKS)) entries[name] = { contents: `export { default } from ${JSON.stringify(pkg)};\n` };
+  return entries;
+}
+
 const work = mkdtempSync(join(tmpdir(), 'autoreply-build-'));
 try {
+  const files = { 'autoreply.cjs': await bundle('src/entry.ts', 'main') };
+  for (const [name, entry] of Object.entries(chunkEntries())) files[`autoreply-${name}.cjs`] = await bundle(entry, name);
+
+  mkdirSync(DIST, { recursive: true });
+  const keep = new Set();
+  for (const [file, contents] of Object.entries(files)) {
+    const id = createHash('sha256').update(contents).digest('hex').slice(0, 16);
+    writeFileSync(join(DIST, `${file}.tmp`), Buffer.concat([contents, Buffer.from(`//# build=${id}\n`)]));
+    renameSync(join(DIST, `${file}.tmp`), join(DIST, file));
+    keep.add(file).add(`${file}.${id}.cache`);
+  }
+  for (const f of readdirSync(DIST)) if (!keep.has(f)) rmSync(join(DIST, f), { recursive: true, force: true });
+
+  train(work);
+
+  const kb = (f) => `${(statSync(join(DIST, f)).size / 1024).toFixed(0)} KB`;
+  for (const f of [...keep].filter((f) => f.endsWith('.cjs'))) {
+    const cache = [...keep].find((c) => c.startsWith(`${f}.`));
+    let cached = 'no code cache';
+    try {
+      cached = `code cache ${kb(cache)}`;
+    } catch {
+      // a chunk no training run loads
+    }
+    console.log(`dist/${f} ${kb(f)}, ${cached}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * Training: runs that exercise each file, with bin/autoreply asked to save, at
+ * exit, the code cache of the files named (it then holds the bytecode of every
+ * function that ran). Each file is saved by the one run that trains it.
+ */
+function train(work) {
   const message = [
     'From: Alice Example <alice@example.org>',
     'To: Bob <bob@example.com>',
@@ -104,24 +243,25 @@ try {
     'Hello.',
     '',
   ].join('\n');
-  const args = [
-    'bin/autoreply',
-    '--sender', 'alice@example.org',
-    '--recipient', 'bob@example.com',
-    '--to', '$reply_address',
-    '--subject', 'Re: $h_subject:',
-    '--text', 'Away until ${tod_log}.\n',
-    '--once', join(work, 'once'),
-    '--once-repeat', '7d',
-    '--log', join(work, 'log'),
-    '--sendmail', '/bin/true',
+  const delivery = [
+    '--sender', 'alice@example.org', '--recipient', 'bob@example.com', '--to', '$reply_address', '--subject', 'Re: $h_subject:',
+    '--text', 'Away until ${tod_log}.\n', '--once-repeat', '7d', '--log', join(work, 'log'), '--sendmail', '/bin/true',
   ];
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', AUTOREPLY_SAVE_CODE_CACHE: '1' };
-  const run = spawnSync(process.execPath, args, { input: message, env, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`training delivery failed (${run.status}): ${run.stderr}`);
-} finally {
-  rmSync(work, { recursive: true, force: true });
+  const runs = [
+    // the delivery path, with a once database in a file: the main bundle and lmdb
+    { save: 'main,lmdb', args: [...delivery, '--once', join(work, 'once')], input: message },
+    // the management commands, and yargs (a --help page runs most of it)
+    { save: 'commands', args: ['once', 'list', '--once', join(work, 'once')] },
+    { save: 'yargs', args: ['--help'] },
+    { save: 'schedule', args: [...delivery, '--start', '2020-01-01', '--end', '2020-01-02T10:00', '--dry-run'], input: message },
+    // the servers' clients, as far as they run without a server (nothing listens on port 1)
+    { save: 'postgres', args: [...delivery, '--once', 'postgresql://autoreply@127.0.0.1:1/mail', '--once-timeout', '2'], input: message, fails: true },
+    { save: 'redis', args: [...delivery, '--once', 'redis://127.0.0.1:1', '--once-timeout', '2'], input: message, fails: true },
+  ];
+  for (const r of runs) {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, AUTOREPLY_SAVE_CODE_CACHE: r.save };
+    const run = spawnSync(process.execPath, ['bin/autoreply', ...r.args], { input: r.input ?? '', env, encoding: 'utf8' });
+    if (!r.fails && run.status !== 0) throw new Error(`training run (${r.save}) failed (${run.status}): ${run.stderr}`);
+    if (r.fails && run.status !== 75) throw new Error(`training run (${r.save}) should defer, not exit ${run.status}: ${run.stderr}`);
+  }
 }
-
-const kb = (f) => `${(statSync(f).size / 1024).toFixed(0)} KB`;
-console.log(`${BUNDLE} ${kb(BUNDLE)}, code cache ${kb(join(DIST, `autoreply.${id}.cache`))}`);

@@ -12,14 +12,28 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** Marks an AutoreplyError whichever copy of this module made it (see hasInstance). */
+const BRAND = Symbol.for('autoreply.AutoreplyError');
+
 /** A failure with the exit code it maps to and a reason for the mail administrator. */
 export class AutoreplyError extends Error {
+  readonly [BRAND] = true;
+
   constructor(
     readonly exitCode: ExitCode,
     message: string,
   ) {
     super(message);
     this.name = 'AutoreplyError';
+  }
+
+  /**
+   * The bundle is split into chunks loaded on demand (the once stores, the
+   * management commands), each with its own copy of this module: an error made
+   * in a chunk is still an AutoreplyError where it is caught.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { lazyRequire } from './lazy.js';
 import type * as Crypto from 'node:crypto';
 
 let crypto: typeof Crypto | undefined;
@@ -9,6 +9,6 @@ let crypto: typeof Crypto | undefined;
  * keys and reply-file identities do).
  */
 export function createHash(algorithm: string): Crypto.Hash {
-  crypto ??= createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+  crypto ??= lazyRequire<typeof Crypto>('node:crypto');
   return crypto.createHash(algorithm);
 }

@@ -17,6 +17,7 @@ export async function main(args: string[]): Promise<number> {
         return await runCheck(args.slice(1));
       }
       case 'vacation': {
+        if (['on', 'off', 'status'].includes(args[1] ?? '')) return await (await import('./commands/vacation/switch.js')).runVacationSwitch(args.slice(1));
         const { runVacation } = await import('./commands/vacation/run.js');
         return await runVacation(args.slice(1));
       }

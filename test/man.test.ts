@@ -69,7 +69,7 @@ t.test('renders cleanly', { skip: !tool('groff') && 'groff is not installed' }, 
 });
 
 t.test('every option is documented', async (t) => {
-  const commands: string[][] = [[], ['vacation'], ['check'], ['once']];
+  const commands: string[][] = [[], ['vacation'], ['vacation', 'on'], ['vacation', 'off'], ['vacation', 'status'], ['check'], ['once']];
   const once = help('once');
   t.equal(once.status, 0, 'autoreply once --help', { stderr: once.err });
   const subcommands = [...once.out.matchAll(/^\s+autoreply once (\w+)/gm)].map((m) => m[1]!);

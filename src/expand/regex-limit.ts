@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { lazyRequire } from '../lazy.js';
 
 /**
  * Regular expressions with a budget, as Exim's PCRE match limit gives them: a
@@ -65,7 +65,7 @@ export function resetRegexBudget(): void {
 function loadFactory(): Factory | null {
   if (factory !== undefined) return factory;
   try {
-    const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
+    const v8 = lazyRequire<typeof import('node:v8')>('node:v8');
     v8.setFlagsFromString('--allow-natives-syntax');
     const make = new Function('source', 'flags', 'limit', 'return %NewRegExpWithBacktrackLimit(source, flags, limit);') as Factory;
     v8.setFlagsFromString('--no-allow-natives-syntax');
@@ -84,7 +84,7 @@ let timed: { run: (re: RegExp, subject: string, ms: number) => RegExpExecArray |
 /** The fallback: the match runs in a vm script that V8 terminates after `ms`. */
 function execWithTimeout(re: RegExp, subject: string, ms: number): RegExpExecArray | null {
   if (!timed) {
-    const vm = createRequire(import.meta.url)('node:vm') as typeof import('node:vm');
+    const vm = lazyRequire<typeof import('node:vm')>('node:vm');
     const script = new vm.Script('globalThis.__autoreplyRegex.re.exec(globalThis.__autoreplyRegex.subject)');
     const slot: { re?: RegExp; subject?: string } = {};
     (globalThis as Record<string, unknown>).__autoreplyRegex = slot;

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { format } from 'date-fns/format';
 import { fromText, type ByteString } from '../bytes.js';
 import type { Envelope } from '../delivery/envelope.js';
 import type { Expanded, ExpansionContext, HeaderForm } from './context.js';
 import { allHeaders, headerValue, replyAddress } from '../message/header-values.js';
 import type { IncomingMessage } from '../message/message.js';
 import { readFileCapped } from '../files.js';
+import { todBsdInbox, todFull, todLog, todLogfile, todZone } from '../time/tod.js';
 
 /**
  * The expansion variables of SPEC section 4, backed by the incoming message and
@@ -48,11 +48,11 @@ export function expansionContext(
     message_body_end: () => dirty(visible(msg.bodyTail.slice(-500))),
     message_body_size: () => clean(String(msg.bodySize)),
     body_linecount: () => clean(String(msg.bodyLineCount)),
-    tod_full: () => clean(format(now, 'EEE, dd MMM yyyy HH:mm:ss xx')),
-    tod_log: () => clean(format(now, 'yyyy-MM-dd HH:mm:ss')),
-    tod_logfile: () => clean(format(now, 'yyyyMMdd')),
-    tod_zone: () => clean(format(now, 'xx')),
-    tod_bsdinbox: () => clean(format(now, 'EEE MMM dd HH:mm:ss yyyy')),
+    tod_full: () => clean(todFull(now)),
+    tod_log: () => clean(todLog(now)),
+    tod_logfile: () => clean(todLogfile(now)),
+    tod_zone: () => clean(todZone(now)),
+    tod_bsdinbox: () => clean(todBsdInbox(now)),
     tod_epoch: () => clean(String(Math.floor(now.getTime() / 1000))),
   };
 

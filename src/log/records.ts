@@ -1,5 +1,5 @@
-import { format } from 'date-fns/format';
 import type { ByteString } from '../bytes.js';
+import { todLog } from '../time/tod.js';
 import type { ReplyFields } from '../reply/reply.js';
 
 /**
@@ -8,7 +8,7 @@ import type { ReplyFields } from '../reply/reply.js';
  * not indented, as Exim does.
  */
 
-const stamp = (now: Date) => format(now, 'yyyy-MM-dd HH:mm:ss');
+const stamp = todLog;
 
 export function sentRecord(now: Date, f: ReplyFields): ByteString {
   let out = `${stamp(now)}\n`;

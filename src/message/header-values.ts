@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import type LibMime from 'libmime';
-import { fromText, trimChars, type ByteString } from '../bytes.js';
+import { fromText, isAscii, trimChars, type ByteString } from '../bytes.js';
+import { lazyRequire } from '../lazy.js';
 import type { HeaderForm } from '../expand/context.js';
 import { decodeMimeWords } from '../expand/rfc2047.js';
 import { findHeaders, isAddressHeader, type IncomingMessage } from './message.js';
@@ -65,7 +65,7 @@ function joinFields(values: ByteString[], form: HeaderForm, joiner: string): Byt
  * require keeps this function synchronous (the bundle leaves libmime in node_modules).
  */
 let libmime: typeof LibMime | undefined;
-const loadLibmime = () => (libmime ??= createRequire(import.meta.url)('libmime') as typeof LibMime);
+const loadLibmime = () => (libmime ??= lazyRequire<typeof LibMime>('libmime'));
 
 /**
  * RFC 2047 decoding as Exim's find_header() does it (rfc2047_decode2, see
@@ -78,9 +78,13 @@ const loadLibmime = () => (libmime ??= createRequire(import.meta.url)('libmime')
 export function decodeEncodedWords(value: ByteString, toUtf8: boolean): ByteString {
   if (!value.includes('=?')) return value;
   if (!toUtf8) return decodeMimeWords(value);
-  const mime = loadLibmime(); // outside the conversion: a missing libmime is not a bad word
   return decodeMimeWords(value, (bytes, charset) => {
-    if (charset.toUpperCase() === 'UTF-8') return bytes;
+    const cs = charset.toUpperCase().replace(/\*.*$/, '');
+    // the common charsets need no tables: UTF-8 and ASCII are copied (Exim skips
+    // iconv when the charsets are the same), Latin-1 bytes are its code points
+    if (cs === 'UTF-8' || (cs === 'US-ASCII' && isAscii(bytes))) return bytes;
+    if (cs === 'ISO-8859-1' || cs === 'LATIN1') return fromText(bytes);
+    const mime = loadLibmime(); // outside the conversion: a missing libmime is not a bad word
     try {
       return fromText(mime.decodeWord(charset, 'B', Buffer.from(bytes, 'latin1').toString('base64')));
     } catch {

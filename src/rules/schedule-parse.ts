@@ -1,4 +1,8 @@
-import { endOfDay, isValid, parse, parseISO, startOfDay } from 'date-fns';
+import { endOfDay } from 'date-fns/endOfDay';
+import { isValid } from 'date-fns/isValid';
+import { parse } from 'date-fns/parse';
+import { parseISO } from 'date-fns/parseISO';
+import { startOfDay } from 'date-fns/startOfDay';
 import { usageError } from '../errors.js';
 
 /**

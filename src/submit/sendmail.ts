@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { toBuffer, type ByteString } from '../bytes.js';
+import { startChild } from '../child/start.js';
 
 /** How the submission program ended. */
 export type SubmitResult =
@@ -56,54 +56,39 @@ export function submissionProgramProblem(program: string, path = process.env.PAT
  * then KILL, and the submission has failed. If we are told to stop meanwhile
  * (the MTA's own timeout), the child is stopped first, then we stop by the same
  * signal, so that no submission outlives the delivery that started it.
- * Plain node:child_process rather than execa: loading execa costs about as much as
- * starting node itself, paid on every reply, for one spawn that needs none of it.
+ * How the child is started (and why not execa, nor node:child_process when it can
+ * be helped: start-up) is child/start.ts's business.
  */
-export function submit(sendmail: string, message: ByteString, timeoutMs = DEFAULT_SUBMIT_TIMEOUT_S * 1000): Promise<SubmitResult> {
-  return new Promise((resolve) => {
-    const child = spawn(sendmail, SENDMAIL_ARGS, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    let timedOut = false;
-    const timers: NodeJS.Timeout[] = [];
-    const onSignal = (signal: NodeJS.Signals) => {
-      child.kill('SIGTERM');
-      release();
-      process.kill(process.pid, signal);
-    };
-    const release = () => {
-      for (const t of timers) clearTimeout(t);
-      for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
-    };
-    for (const s of STOP_SIGNALS) process.once(s, onSignal);
-    if (timeoutMs > 0) {
-      timers.push(
-        setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGTERM');
-          timers.push(setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS));
-        }, timeoutMs),
-      );
-    }
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      if (stderr.length < 4096) stderr += text;
-    });
-    // A child that exits without reading all of its input: its exit status says how it went.
-    child.stdin.on('error', () => {});
-    child.stdin.end(toBuffer(message));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      release();
-      resolve({ kind: 'failed', reason: `${sendmail} did not run: ${err.code ?? 'could not run'}` });
-    });
-    child.on('close', (code, signal) => {
-      release();
-      if (timedOut) resolve({ kind: 'failed', reason: `${sendmail} did not finish within ${timeoutMs / 1000} s and was stopped` });
-      else if (code === 0) resolve({ kind: 'accepted' });
-      else if (code === 2 || NO_RECIPIENTS.test(stderr)) resolve({ kind: 'no-recipients' });
-      else if (code === null) resolve({ kind: 'failed', reason: `${sendmail} was killed by ${signal ?? 'a signal'}` });
-      else {
-        const said = stderr.split('\n')[0]?.trim();
-        resolve({ kind: 'failed', reason: `${sendmail} exited with status ${code}${said ? `: ${said}` : ''}` });
-      }
-    });
-  });
+export async function submit(sendmail: string, message: ByteString, timeoutMs = DEFAULT_SUBMIT_TIMEOUT_S * 1000): Promise<SubmitResult> {
+  const child = startChild(sendmail, SENDMAIL_ARGS, toBuffer(message));
+  let timedOut = false;
+  const timers: NodeJS.Timeout[] = [];
+  const onSignal = (signal: NodeJS.Signals) => {
+    child.kill('SIGTERM');
+    release();
+    process.kill(process.pid, signal);
+  };
+  const release = () => {
+    for (const t of timers) clearTimeout(t);
+    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+  };
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  if (timeoutMs > 0) {
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGTERM');
+        timers.push(setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS));
+      }, timeoutMs),
+    );
+  }
+  const end = await child.ended;
+  release();
+  if ('error' in end) return { kind: 'failed', reason: `${sendmail} did not run: ${end.error.code ?? 'could not run'}` };
+  if (timedOut) return { kind: 'failed', reason: `${sendmail} did not finish within ${timeoutMs / 1000} s and was stopped` };
+  if (end.status === 0) return { kind: 'accepted' };
+  if (end.status === 2 || NO_RECIPIENTS.test(end.stderr)) return { kind: 'no-recipients' };
+  if (end.status === null) return { kind: 'failed', reason: `${sendmail} was killed by ${end.signal ?? 'a signal'}` };
+  const said = end.stderr.split('\n')[0]?.trim();
+  return { kind: 'failed', reason: `${sendmail} exited with status ${end.status}${said ? `: ${said}` : ''}` };
 }

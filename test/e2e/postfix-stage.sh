@@ -6,7 +6,7 @@
 #   1. installs postfix (apt removes exim4-daemon-light), configured "Local only":
 #      it listens on loopback only, delivers @localhost to /var/mail, and relays
 #      nothing anywhere (default_transport = error);
-#   2. starts it and runs test/e2e/postfix.test.ts with AUTOREPLY_E2E_POSTFIX=1;
+#   2. starts it and runs test/e2e/postfix.test.ts and vacation-onoff.test.ts with AUTOREPLY_E2E_POSTFIX=1;
 #   3. whatever happened, stops postfix, purges it and reinstalls
 #      exim4-daemon-light when it was installed before, so that the machine is as
 #      it was for the next run (the Exim tests need it).
@@ -70,9 +70,9 @@ newaliases
 /usr/sbin/postfix start >/dev/null 2>&1 || /usr/sbin/postfix reload >/dev/null 2>&1
 /usr/sbin/postfix status || { log "postfix does not run"; exit 70; }
 
-log "running test/e2e/postfix.test.ts"
+log "running test/e2e/postfix.test.ts and test/e2e/vacation-onoff.test.ts"
 cd "$project" || exit 70
-AUTOREPLY_E2E_POSTFIX=1 npx tap test/e2e/postfix.test.ts
+AUTOREPLY_E2E_POSTFIX=1 npx tap test/e2e/postfix.test.ts test/e2e/vacation-onoff.test.ts
 rc=$?
 [ $rc = 0 ] || { log "failed; last lines of /var/log/postfix.log:"; tail -n 30 /var/log/postfix.log >&2; }
 exit $rc

@@ -1,5 +1,6 @@
+import { version } from '../../version.js';
 import type { Argv, Options } from 'yargs';
-import parseArgv from 'yargs-parser';
+import { parseLongOptions, type Declared } from './argv.js';
 import { fromText, type ByteString } from '../../bytes.js';
 import { configError, usageError } from '../../errors.js';
 import { readConfigFile, type ConfigSetting } from '../../options/config-file.js';
@@ -36,7 +37,7 @@ export async function transportParser(args: string[], usage = USAGE): Promise<Ar
     .strict()
     .exitProcess(false)
     .help()
-    .version()
+    .version(version())
     .wrap(100)
     .fail((msg, err) => {
       throw err ?? usageError(msg);
@@ -109,54 +110,42 @@ function lastWins(parsed: Parsed): Parsed {
   return parsed;
 }
 
-/** The declarations gathered into yargs-parser's options. */
+/** The declarations gathered for the fast path (argv.ts). */
 class OptionSpec implements OptionSink {
-  readonly parserOptions = {
-    string: [] as string[],
-    boolean: [] as string[],
-    number: [] as string[],
-    array: [] as string[],
-    alias: {} as Record<string, string[]>,
-    default: {} as Record<string, unknown>,
-  };
-  /** Every name and alias: anything else is an unknown option. */
-  readonly known = new Set<string>();
+  readonly declared = new Map<string, Declared>();
   /** False when a declaration uses a feature only yargs checks (choices, demandOption...). */
   complete = true;
 
   option(name: string, opt: Options): this {
-    const { type, describe, group, alias, array, default: dflt, ...rest } = opt;
+    const { type, describe, group, alias, array, ...rest } = opt;
     void describe;
     void group;
-    if (Object.keys(rest).length > 0 || (type !== 'string' && type !== 'boolean' && type !== 'number')) this.complete = false;
-    const o = this.parserOptions;
-    if (type === 'string' || type === 'boolean' || type === 'number') o[type].push(name);
-    if (array) o.array.push(name);
-    if (dflt !== undefined) o.default[name] = dflt;
-    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
-    if (aliases.length > 0) o.alias[name] = aliases;
-    for (const n of [name, ...aliases]) this.known.add(n);
+    if (Object.keys(rest).length > 0 || (type !== 'string' && type !== 'boolean' && type !== 'number')) {
+      this.complete = false;
+      return this;
+    }
+    const names = [name, ...(alias === undefined ? [] : Array.isArray(alias) ? alias : [alias])];
+    const d: Declared = { type, array: array === true, names };
+    for (const n of names) this.declared.set(n, d);
     return this;
   }
 }
 
+let spec: OptionSpec | undefined;
+
 /**
- * The fast path for the command line an MTA runs on every delivery: yargs-parser
- * with the very declarations and configuration yargs would use, without loading
- * yargs. Anything unusual (--help, --version, an unknown option, a stray argument,
- * a parse error) returns undefined and goes to yargs for its checks and messages.
+ * The fast path for the command line an MTA runs on every delivery: the very
+ * declarations yargs would use, read by argv.ts without loading yargs. Anything
+ * unusual (--help, --version, an unknown option, a stray argument) returns
+ * undefined and goes to yargs for its checks and messages.
  */
 export function quickParse(args: string[]): Parsed | undefined {
-  const spec = new OptionSpec();
-  declareOptions(spec);
+  if (spec === undefined) {
+    spec = new OptionSpec();
+    declareOptions(spec);
+  }
   if (!spec.complete) return undefined;
-  const { argv, error } = parseArgv.detailed(args, {
-    ...spec.parserOptions,
-    configuration: { 'parse-positional-numbers': false, ...PARSER_CONFIGURATION },
-  });
-  if (error || argv._.length > 0) return undefined;
-  if (Object.keys(argv).some((key) => key !== '_' && !spec.known.has(key))) return undefined;
-  return argv;
+  return parseLongOptions(args, spec.declared);
 }
 
 /** The full yargs: help, version, strict checks and their messages. */

@@ -13,7 +13,8 @@ export const VACATION_DEFAULTS: Record<string, string> = {
 
 export const VACATION_USAGE =
   '$0 vacation [OPTIONS] < message\n\nExim\'s filter "vacation" command: reply once a week per sender with ~/.vacation.msg ' +
-  '(subject "On vacation", once database ~/.vacation, log ~/.vacation.log); every option below may override.';
+  '(subject "On vacation", once database ~/.vacation, log ~/.vacation.log); every option below may override.\n' +
+  '"autoreply vacation on|off|status" switches it on and off for you (~/.forward); see "autoreply vacation on --help".';
 
 /** `autoreply vacation [OPTIONS] < message`: a delivery with Exim's vacation defaults. */
 export function runVacation(args: string[]): Promise<number> {

@@ -15,7 +15,7 @@
  * "locked for more than N seconds" error instead of hanging the MTA.
  */
 import { closeSync, constants, existsSync, fchmodSync, openSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { runSync } from '../../child/run-sync.js';
 
 export interface HeldLock {
   /** Release the lock (closes our descriptor). Safe to call twice. */
@@ -98,7 +98,7 @@ export function lockFile(
     h.kind === 'flock'
       ? [opts.exclusive ? '-x' : '-s', '-w', seconds.toFixed(3), '-E', String(TIMEOUT_EXIT), '0']
       : ['-e', PERL_SCRIPT, String(Math.max(1, Math.ceil(seconds))), opts.exclusive ? 'x' : 's'];
-  const r = spawnSync(h.path, args, { stdio: [fd, 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = runSync(h.path, args, fd);
   if (r.error || r.status !== 0) {
     closeSync(fd);
     if (r.status === TIMEOUT_EXIT)

@@ -1,5 +1,5 @@
 /**
- * The command line's fast path (yargs-parser alone, no yargs loaded) must read
+ * The command line's fast path (argv.ts, without yargs) must read
  * every command line exactly as yargs does, and hand anything unusual to yargs.
  */
 import t from 'tap';
@@ -32,7 +32,26 @@ t.test('same result as yargs', async (t) => {
 });
 
 t.test('anything unusual goes to yargs', async (t) => {
-  for (const args of [['--help'], ['--version'], ['--bogus'], ['stray'], ['--to', 'a', '--', 'x'], ['-h'], ['--no-help']]) {
+  for (const args of [['--help'], ['--version'], ['--bogus'], ['stray'], ['--to', 'a', '--', 'x'], ['-h'], ['--no-help'], ['--text', '-x'], ['--max-recipients', 'many']]) {
     t.equal(quickParse(args), undefined, args.join(' '));
+  }
+});
+
+t.test('the forms an MTA or a person writes read the same by both', async (t) => {
+  const lines: string[][] = [
+    ['--alias', 'a@x', 'b@y', '--verbose'],
+    ['--alias=a@x', '--alias=b@y'],
+    ['--to', 'a@b', '--to', 'c@d'],
+    ['--dry-run', 'true', '--verbose=false'],
+    ['--sender', '', '--recipient', 'bob@example.com'],
+    ['--sender=', '--max-recipients', '-1'],
+    ['--no-file-expand', '--once', '/x y/z'],
+    ['--submit-timeout', '2.5', '--once-timeout=3'],
+    ['--text', 'a=b', '--subject', 'Re: =?utf-8?q?x?='],
+  ];
+  for (const args of lines) {
+    const fast = quickParse(args);
+    t.ok(fast, `fast path taken: ${args.join(' ')}`);
+    t.same(fast, await viaYargs(args), args.join(' '));
   }
 });
