@@ -43,28 +43,44 @@ class Parser {
     this.pos = skipCfws(this.s, this.pos);
   }
 
+  /** The end of the run of atom characters from `from` (text is appended by slices: a header can be megabytes). */
+  atomEnd(from: number): number {
+    let i = from;
+    while (!isSpecial(this.s[i])) i++;
+    return i;
+  }
+
   /** read_local_part(): dot-separated words (atoms or quoted strings). */
   readLocalPart(allowNull: boolean): { text: string; error?: string } {
+    const s = this.s;
     let t = '';
     for (;;) {
       const before = t.length;
       this.skipComment();
       if (this.at() === '"') {
-        t += '"';
-        let ch: string | undefined;
+        // up to the closing quote; a backslash takes the next character with it
+        let i = this.pos + 1;
         for (;;) {
-          ch = this.s[++this.pos];
-          if (ch === undefined || ch === '"') break;
-          t += ch;
-          if (ch === '\\' && this.pos + 1 < this.s.length) t += this.s[++this.pos];
+          while (i < s.length && s[i] !== '"' && s[i] !== '\\') i++;
+          if (s[i] !== '\\') break;
+          i += i + 1 < s.length ? 2 : 1;
         }
-        if (ch !== '"') return { text: t, error: 'unmatched doublequote in local part' };
-        this.pos++;
+        t += s.slice(this.pos, i);
+        if (i >= s.length) {
+          this.pos = i;
+          return { text: t, error: 'unmatched doublequote in local part' };
+        }
+        this.pos = i + 1;
         t += '"';
       } else {
-        while (!isSpecial(this.at()) || (this.at() === '\\' && this.pos + 1 < this.s.length)) {
-          if (this.at() === '\\') t += this.s[this.pos++];
-          t += this.s[this.pos++];
+        for (;;) {
+          const end = this.atomEnd(this.pos);
+          t += s.slice(this.pos, end);
+          this.pos = end;
+          // a backslash quotes the character after it
+          if (this.at() !== '\\' || this.pos + 1 >= s.length) break;
+          t += s.slice(this.pos, this.pos + 2);
+          this.pos += 2;
         }
       }
       if (t.length === before) {
@@ -92,7 +108,9 @@ class Parser {
     for (;;) {
       const before = t.length;
       this.skipComment();
-      while (!isSpecial(this.at())) t += this.s[this.pos++];
+      const end = this.atomEnd(this.pos);
+      t += this.s.slice(this.pos, end);
+      this.pos = end;
       if (t.length === before) return { text: t, error: 'domain missing or malformed' };
       this.skipComment();
       if (this.at() !== '.') return { text: t };

@@ -12,8 +12,11 @@ export class ExpansionError extends Error {
   constructor(
     message: string,
     readonly forced = false,
-    /** `nesting`: the string is nested too deeply to expand (see MAX_NESTING). */
-    readonly kind: 'nesting' | undefined = undefined,
+    /**
+     * `nesting`: the string is nested too deeply to expand (see MAX_NESTING);
+     * `size`: the result grew past MAX_EXPANSION (out.ts).
+     */
+    readonly kind: 'nesting' | 'size' | undefined = undefined,
   ) {
     super(message);
     this.name = 'ExpansionError';

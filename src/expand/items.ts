@@ -7,7 +7,7 @@ import { FileTooLargeError } from '../files.js';
 import { numericHash, textHash } from './hash.js';
 import { listItems } from './lists.js';
 import { cStrtolWhole } from './numbers.js';
-import { untainted } from './out.js';
+import { checkSize, untainted } from './out.js';
 import { compileRegex } from './regex.js';
 import { matchAllLimited } from './regex-limit.js';
 import { substr } from './substr.js';
@@ -79,6 +79,7 @@ const sgItem: ItemHandler = (ex, name, skipping, out) => {
     });
     if (insert.tainted) tainted = true;
     result += insert.value;
+    checkSize(result.length);
     last = idx + m[0].length;
   }
   result += subject.value.slice(last);

@@ -1,4 +1,17 @@
 import type { DataSpan, Expanded } from './context.js';
+import { ExpansionError } from './errors.js';
+
+/**
+ * The largest result one expansion may have, in bytes. Message data can make a
+ * short template produce a great deal (`${sg}` replacing every character of a
+ * 64 KiB header by a long string, nested): past this the expansion fails instead
+ * of the process running out of memory. No reply text comes near it.
+ */
+export const MAX_EXPANSION = 16 * 1024 * 1024;
+
+export function checkSize(length: number): void {
+  if (length > MAX_EXPANSION) throw new ExpansionError(`the result would be larger than ${MAX_EXPANSION / 1024 / 1024} MiB`, false, 'size');
+}
 
 /**
  * Accumulates an expansion result, whether any inserted piece was tainted, and
@@ -19,6 +32,7 @@ export class Out {
     if (s.length === 0) return;
     this.parts.push(s);
     this.length += s.length;
+    checkSize(this.length);
   }
 
   /**
@@ -33,6 +47,7 @@ export class Out {
     }
     this.parts.push(v.value);
     this.length += v.value.length;
+    checkSize(this.length);
   }
 
   result(): Expanded {

@@ -24,6 +24,8 @@ export function checkExpand(template: ByteString, kind: CheckKind, ctx: Expansio
       const why = `Expansion of "${printable(template)}" failed: ${err.message}`;
       // Exim 4.96 crashes on such nesting (a stack overflow) and the delivery is deferred
       if (err.kind === 'nesting' && profile.eximVerdicts) throw tempError(why);
+      // message data made it that big: the sender's doing, not the configuration's
+      if (err.kind === 'size') throw profile.eximVerdicts ? dataError(why) : new MalformedReply(why);
       throw configError(why);
     }
     throw err;

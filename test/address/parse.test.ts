@@ -10,6 +10,23 @@ t.test('parseAddress', async (t) => {
   t.ok('error' in parseAddress('<>'));
 });
 
+t.test('quoted strings and backslashes keep their bytes (as Exim keeps them)', async (t) => {
+  t.same(parseAddress('"a\\"b"@x'), { address: '"a\\"b"@x', domainStart: 7 });
+  t.same(parseAddress('a\\ b@x'), { address: 'a\\ b@x', domainStart: 5 });
+  t.same(parseAddress('"a.b c"."d"@x.y'), { address: '"a.b c"."d"@x.y', domainStart: 12 });
+  t.match(parseAddress('"abc'), { error: 'unmatched doublequote in local part' });
+  t.match(parseAddress('"abc\\'), { error: 'unmatched doublequote in local part' });
+  t.same(parseAddress('abc\\'), { error: 'missing or malformed local part (expected word or "<")' });
+});
+
+t.test('a header of megabytes: words are taken whole, not a character at a time', async (t) => {
+  // a fuzzed From: with 577,342 '=' once took 100 MB and 0.4 s
+  const long = '='.repeat(1_000_000);
+  t.same(parseAddress(`${long}@${long}`), { address: `${long}@${long}`, domainStart: long.length + 1 });
+  t.same(parseAddress(`"${long}"@x`), { address: `"${long}"@x`, domainStart: long.length + 3 });
+  t.match(parseAddress(`x ${long}`), { error: /^missing or malformed local part|^malformed address/ });
+});
+
 t.test('parseAddressList', async (t) => {
   t.same(
     parseAddressList('bob@example.com, "Carol, X" <carol@x.example>, bad <').map((a) => a.address),

@@ -99,16 +99,27 @@ t.test('a Japanese subject is encoded, and the body labelled, outside --exim-str
   t.equal(parsed.text?.trim(), 'Je suis absent — à lundi.');
 });
 
+t.test('autoreply check: a value a delivery would refuse to send is a problem, not an internal error', async (t) => {
+  const conf = join(tmp(), 'accents.conf');
+  writeFileSync(conf, 'to = $reply_address\ntext = Away\nonce_repeat = 1 caf\u00e9\n');
+  const r = autoreply(['check', '--config', conf]);
+  t.equal(r.code, 78);
+  t.equal(r.stderr, 'autoreply: check: 1 problem in the configuration (listed on standard output)\n');
+  t.match(r.stdout, /^problem: once_repeat: Expansion of "1 caf\\xc3\\xa9" contains non-printing character 195$/m);
+});
+
 t.test('autoreply check reports every problem at once (78), or ok (0)', async (t) => {
   const dir = tmp();
   const conf = join(dir, 'bad.conf');
   writeFileSync(conf, 'to = $reply_address\nsubject = Re: $nosuch\ntext = ${lookup{x}}\nonce_repeat = 2 days\nfile = /nonexistent/body\n');
   const r = autoreply(['check', '--config', conf]);
   t.equal(r.code, 78);
-  t.match(r.stderr, /subject: .*unknown variable name "nosuch"/);
-  t.match(r.stderr, /text: .*lookup/);
-  t.match(r.stderr, /once_repeat: invalid time value "2 days"/);
-  t.match(r.stderr, /file: cannot read \/nonexistent\/body/);
+  t.equal(r.stderr, 'autoreply: check: 4 problems in the configuration (listed on standard output)\n');
+  t.match(r.stdout, /^problem: subject: .*unknown variable name "nosuch"/m);
+  t.match(r.stdout, /^problem: text: .*lookup/m);
+  t.match(r.stdout, /^problem: once_repeat: invalid time value "2 days"/m);
+  t.match(r.stdout, /^problem: file: cannot read \/nonexistent\/body/m);
+  t.match(r.stdout, /^4 problems found$/m);
   const good = join(dir, 'good.conf');
   writeFileSync(good, 'to = $reply_address\nsubject = Re: $h_subject:\ntext = Away\n');
   const ok = autoreply(['check', '--config', good]);

@@ -2,6 +2,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
 import { toBuffer, toText, type ByteString } from '../../bytes.js';
+import { MalformedReply } from '../../delivery/decision.js';
 import { checkExpand, type CheckKind } from '../../options/check.js';
 import { AutoreplyError, EXIT } from '../../errors.js';
 import { parseMessage } from '../../message/reader.js';
@@ -64,15 +65,23 @@ export async function runCheck(args: string[]): Promise<number> {
       if (name === 'file' && !o.file_optional) problems.push(...readable(r.value, 'file'));
       if (name === 'log' || name === 'once') problems.push(...writableDir(r.value, name));
     } catch (err) {
-      if (!(err instanceof AutoreplyError)) throw err;
+      // a MalformedReply is what a delivery would refuse to send (rule malformed)
+      if (!(err instanceof AutoreplyError) && !(err instanceof MalformedReply)) throw err;
       problems.push(`${name}: ${err.message}`);
     }
   }
   problems.push(...checkStyle(request.source, request.handle, (line) => process.stdout.write(line + '\n')));
   if (o.to === undefined && o.cc === undefined && o.bcc === undefined) problems.push('to, cc and bcc are all unset: a reply would have no recipients');
-  for (const p of problems) process.stderr.write(`autoreply: ${p}\n`);
-  process.stdout.write(problems.length === 0 ? 'configuration ok\n' : `${problems.length} problem(s) found\n`);
-  return problems.length === 0 ? EXIT.OK : EXIT.CONFIG;
+  // the report is the output; stderr gets one line, as for every failure
+  for (const p of problems) process.stdout.write(`problem: ${p}\n`);
+  if (problems.length === 0) {
+    process.stdout.write('configuration ok\n');
+    return EXIT.OK;
+  }
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  process.stdout.write(`${count} found\n`);
+  process.stderr.write(`autoreply: check: ${count} in the configuration (listed on standard output)\n`);
+  return EXIT.CONFIG;
 }
 
 function readable(path: ByteString, name: string): string[] {

@@ -1,7 +1,7 @@
 import type { RootDatabase } from 'lmdb';
 import { encode, FORMAT, isEmpty, META_FORMAT, readJson } from './entries.js';
 import { describeLmdbError } from './errors.js';
-import { checkLmdbFile, clearInitMarker, ensureInitMarker } from './file-check.js';
+import { checkLmdbFile, clearInitMarker, ensureInitMarker, verifyLmdbFile, type LmdbFileState } from './file-check.js';
 import { createDataFile, dataFileExists, FileProblem, fixLmdbLockMode, lmdbLockExists, preflight, type OnceFiles } from './files.js';
 import { loadLmdb } from './load.js';
 import { lockFile, LockError, type HeldLock } from './lock.js';
@@ -25,12 +25,26 @@ import { lockFile, LockError, type HeldLock } from './lock.js';
  * any failure of mdb_env_open, and LMDB's memory map faults on a truncated file;
  * nothing LMDB would refuse may reach open().
  *
+ * Why `thorough` (the management commands that walk, rewrite or empty the whole
+ * database): the cheap check sees the meta and root pages only, and damage deeper
+ * in the tree makes LMDB abort (SIGABRT), fault (SIGBUS) or print to stderr while
+ * a cursor runs over it. A delivery reads one path from root to leaf and cannot
+ * afford reading the whole file; `once list/prune/clear/export/import/forget`
+ * can: they read every page first (verifyLmdbFile) and refuse a damaged file.
+ *
  * A read on a database that does not exist returns `missing` without creating
  * anything. Failures are thrown as SessionError with a cause for the log.
  */
 export class SessionError extends Error {}
 
-export async function withDatabase<T>(files: OnceFiles, lockTimeoutMs: number, write: boolean, fn: (db: RootDatabase) => T, missing: T): Promise<T> {
+export async function withDatabase<T>(
+  files: OnceFiles,
+  lockTimeoutMs: number,
+  write: boolean,
+  fn: (db: RootDatabase) => T,
+  missing: T,
+  thorough = false,
+): Promise<T> {
   const { open } = await loadLmdb();
   const existed = guarded(() => preflight(files, write));
   if (!existed && !write) return missing;
@@ -43,7 +57,12 @@ export async function withDatabase<T>(files: OnceFiles, lockTimeoutMs: number, w
   }
   let db: RootDatabase | undefined;
   try {
-    const state = guarded(() => (dataFileExists(files) ? checkLmdbFile(files.path, { lockPath: files.lockPath }) : { state: 'absent' as const }));
+    const state = guarded((): LmdbFileState => {
+      if (!dataFileExists(files)) return { state: 'absent' };
+      if (!thorough) return checkLmdbFile(files.path, { lockPath: files.lockPath });
+      const v = verifyLmdbFile(files.path, { lockPath: files.lockPath, maxProblems: 1 });
+      return v.state === 'ok' ? { state: 'ok', pageSize: v.pageSize, lastPage: v.lastPage, txnId: v.txnId } : v;
+    });
     if (state.state === 'damaged') throw new SessionError(`${damage(state.reason)}; left untouched (restore it, or move it aside to start afresh)`);
     if (state.state !== 'ok' && !write) return missing;
     if (state.state === 'absent') {

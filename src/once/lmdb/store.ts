@@ -32,14 +32,14 @@ export class LmdbOnceStore implements OnceStore {
   }
 
   get(key: string, _scope = ''): Promise<OnceEntry | undefined> {
-    return this.use(false, (db) => readEntry(db, key), undefined);
+    return this.use(false, (db) => readEntry(db, key), undefined, THOROUGH);
   }
 
   async *entries(order: 'key' | 'time' | 'any', _scope?: string): AsyncIterable<OnceEntry> {
     // one locked session per page, so that deliveries go on while a big list is written out
     let after: Buffer | undefined;
-    for (;;) {
-      const page = await this.use(false, (db) => pageOfEntries(db, order === 'time' ? 'time' : 'key', after, 10_000), { entries: [] });
+    for (let first = true; ; first = false) {
+      const page = await this.use(false, (db) => pageOfEntries(db, order === 'time' ? 'time' : 'key', after, 10_000), { entries: [] }, first);
       yield* page.entries;
       if (page.next === undefined) return;
       after = page.next;
@@ -48,17 +48,17 @@ export class LmdbOnceStore implements OnceStore {
 
   forget(key: string, _scope = ''): Promise<boolean> {
     if (!this.exists()) return Promise.resolve(false);
-    return this.use(true, (db) => removeEntry(db, key), false);
+    return this.use(true, (db) => removeEntry(db, key), false, THOROUGH);
   }
 
   prune(beforeMs: number, _scope?: string): Promise<number> {
     if (!this.exists()) return Promise.resolve(0);
-    return this.use(true, (db) => pruneBefore(db, beforeMs), 0);
+    return this.use(true, (db) => pruneBefore(db, beforeMs), 0, THOROUGH);
   }
 
   clear(_scope?: string): Promise<number> {
     if (!this.exists()) return Promise.resolve(0);
-    return this.use(true, (db) => removeAll(db), 0);
+    return this.use(true, (db) => removeAll(db), 0, THOROUGH);
   }
 
   async import(entries: readonly OnceEntry[], into: ImportOptions): Promise<ImportResult> {
@@ -66,7 +66,7 @@ export class LmdbOnceStore implements OnceStore {
     const result: ImportResult = { added: 0, updated: 0, skipped: 0 };
     // batches, each its own transaction; at least one, so that a problem with the database shows
     for (let i = 0; i === 0 || i < entries.length; i += IMPORT_BATCH) {
-      await this.use(true, (db) => mergeEntries(db, entries.slice(i, i + IMPORT_BATCH), maxBytes, result), undefined);
+      await this.use(true, (db) => mergeEntries(db, entries.slice(i, i + IMPORT_BATCH), maxBytes, result), undefined, i === 0);
     }
     return result;
   }
@@ -102,9 +102,10 @@ export class LmdbOnceStore implements OnceStore {
     }
   }
 
-  private async use<T>(write: boolean, fn: Parameters<typeof withDatabase<T>>[3], missing: T): Promise<T> {
+  /** One locked session; `thorough`: read every page first (session.ts says why). */
+  private async use<T>(write: boolean, fn: Parameters<typeof withDatabase<T>>[3], missing: T, thorough = false): Promise<T> {
     try {
-      return await withDatabase(this.files, this.lockTimeoutMs, write, fn, missing);
+      return await withDatabase(this.files, this.lockTimeoutMs, write, fn, missing, thorough);
     } catch (e) {
       if (e instanceof SessionError) throw tempError(`once database ${this.where}: ${e.message}`);
       throw e;
@@ -113,6 +114,8 @@ export class LmdbOnceStore implements OnceStore {
 }
 
 const IMPORT_BATCH = 20_000;
+/** The management commands read every page before they change anything (session.ts). */
+const THOROUGH = true;
 
 /** How long to wait for the lock: 60 s (as Exim waits for its hints databases), or $AUTOREPLY_ONCE_LOCK_TIMEOUT seconds. */
 function defaultLockTimeout(): number {

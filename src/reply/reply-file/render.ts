@@ -1,7 +1,16 @@
 import { joinLines, trimChars, type ByteString } from '../../bytes.js';
 import { findHeaders, isAddressHeader, type IncomingMessage } from '../../message/message.js';
 import { headerValue } from '../../message/header-values.js';
+import { MalformedReply } from '../../delivery/decision.js';
 import type { BodyNode, ReplyTemplate, Token } from './template.js';
+
+/**
+ * The largest body a reply file may render to. A sender controls the values
+ * inserted, and a file that names {subject} thousands of times would otherwise
+ * multiply a 64 KiB subject into gigabytes; such a reply is not sent (rule
+ * malformed).
+ */
+export const MAX_RENDERED = 16 * 1024 * 1024;
 
 /**
  * Filling a loaded reply file in with the incoming message (pure). Every value
@@ -44,13 +53,20 @@ export function renderHeaders(template: ReplyTemplate, msg: IncomingMessage): Re
 
 /** The body with its placeholders filled in; `{*}` keeps at most `limit` body bytes (0 = all kept). */
 export function renderBody(template: ReplyTemplate, msg: IncomingMessage, limit: number): ByteString {
-  return renderNode(template.body, msg, limit);
+  const budget = { left: MAX_RENDERED };
+  return renderNode(template.body, msg, limit, budget);
 }
 
-function renderNode(node: BodyNode, msg: IncomingMessage, limit: number): ByteString {
-  if (node.kind === 'literal') return node.text;
-  if (node.kind === 'seq') return node.items.map((n) => renderNode(n, msg, limit)).join('');
-  return node.tokens.map((t) => renderToken(t, msg, limit, node.html, node.boundaries)).join('');
+function renderNode(node: BodyNode, msg: IncomingMessage, limit: number, budget: { left: number }): ByteString {
+  if (node.kind === 'literal') return spend(node.text, budget);
+  if (node.kind === 'seq') return node.items.map((n) => renderNode(n, msg, limit, budget)).join('');
+  return node.tokens.map((t) => spend(renderToken(t, msg, limit, node.html, node.boundaries), budget)).join('');
+}
+
+function spend(text: ByteString, budget: { left: number }): ByteString {
+  budget.left -= text.length;
+  if (budget.left < 0) throw new MalformedReply(`the reply file's body would be larger than ${MAX_RENDERED / 1024 / 1024} MiB once filled in`);
+  return text;
 }
 
 function renderToken(t: Token, msg: IncomingMessage, limit: number, html: boolean, boundaries: string[]): ByteString {
