@@ -105,6 +105,20 @@ t.test('${readfile} and file read at most 4 MiB: /dev/zero is an error, not endl
   t.match(ok.stdout, /\n\nBob\n$/);
 });
 
+t.test('message data that would grow an expansion past 16 MiB: no reply (rule malformed), memory stays bounded', async (t) => {
+  const sm = fakeSendmail();
+  const big = PERSONAL.replace('Lunch on Friday?', 'a'.repeat(60_000));
+  const grow = (s: string) => `\${sg{${s}}{.}{xxxxxxxxxx}}`;
+  const r = await deliverRun([...base, '--text', grow(grow(grow('$h_subject:'))), '--sendmail', sm.path, '--verbose'], big);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /no reply: malformed: Expansion of .* failed: the result would be larger than 16 MiB\n$/);
+  t.same(sm.messages(), [], 'nothing sent');
+  const strict = await deliverRun([...base, '--text', grow(grow(grow('$h_subject:'))), '--exim-strict', '--sendmail', sm.path], big);
+  t.equal(strict.code, 65, 'under --exim-strict: a data error');
+  const ok = await deliverRun([...base, '--text', grow(grow('$h_subject:')), '--dry-run'], big);
+  t.equal(ok.code, 0, '6 MB is still answered');
+});
+
 t.test('every configuration error is found before the database is touched: --sendmail \'\' is a usage error', async (t) => {
   const dir = tmp();
   const r = await deliverRun([...base, '--text', 'x', '--once', join(dir, 'db'), '--sendmail', ''], PERSONAL);

@@ -12,7 +12,7 @@
  * page check needs man-db.
  */
 import t from 'tap';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   PROJECT,
@@ -63,13 +63,20 @@ if (skip) {
       'bin/autoreply',
       'bin/package.json',
       'dist/autoreply.cjs',
-      `dist/autoreply.${build}.cache`,
+      `dist/autoreply.cjs.${build}.cache`,
       'man/autoreply.1',
       'README.md',
       'examples/vacation.conf',
       'examples/exim/transport.conf',
     ]) {
       t.ok(files.includes(f), `ships ${f}`);
+    }
+    // the chunks loaded on demand (lmdb, postgres, redis, commands, ...) ship with their caches
+    const chunks = readdirSync(join(PROJECT, 'dist')).filter((f) => /^autoreply-[a-z]+\.cjs$/.test(f));
+    t.ok(chunks.length >= 3, 'the checkout has chunks', { chunks });
+    for (const chunk of chunks) {
+      const id = buildOf(join(PROJECT, 'dist', chunk));
+      t.ok(files.includes(`dist/${chunk}`) && files.includes(`dist/${chunk}.${id}.cache`), `ships dist/${chunk} and its cache`);
     }
     t.same(
       files.filter((f) => /^(src|test|scripts|node_modules|\.ci|\.tap)\//.test(f) || f === 'tsconfig.json' || f === 'package-lock.json'),
@@ -83,7 +90,7 @@ if (skip) {
     t.equal(resolve(join(app.prefix, 'bin'), readlinkSync(app.bin)), join(app.pkg, 'bin/autoreply'));
     const build = buildOf(join(app.pkg, 'dist/autoreply.cjs'));
     t.equal(build, buildOf(join(PROJECT, 'dist/autoreply.cjs')), 'the installed bundle is this build');
-    const cache = join(app.pkg, `dist/autoreply.${build}.cache`);
+    const cache = join(app.pkg, `dist/autoreply.cjs.${build}.cache`);
     t.ok(existsSync(cache), 'its code cache is installed beside it');
     // the launcher's own way of using the cache (bin/autoreply): does this node accept it?
     const probe = run('/usr/bin/env', [

@@ -150,6 +150,14 @@ t.test('errors in reply files: one line naming file and line, exit 78', async (t
   t.same(sm.messages(), [], 'nothing sent');
 });
 
+t.test('a reply file that would render past 16 MiB is not sent (rule malformed)', async (t) => {
+  const { sm, run } = setup(t, { 'big.txt': 'Subject: Away\n\n' + '{subject} '.repeat(2000) + '\n' });
+  const r = await run('big.txt', incoming({ ...ALICE, Subject: 'x'.repeat(10_000) }), ['--verbose']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /no reply: malformed: the reply file's body would be larger than 16 MiB once filled in/);
+  t.same(sm.messages(), []);
+});
+
 t.test('autoreply check --reply-file reports every problem, without a message', async (t) => {
   const { dir } = setup(t, {
     'r.txt': 'Subject: {subj\nTo: {from}\n\nHi {name\n{include gone.txt}\n{include ../x}\n',
