@@ -131,7 +131,7 @@ export interface OnceStore {
   check(): Promise<CheckReport>;
   /** Create what the database needs (a table); a no-op where nothing is needed. */
   init(): Promise<void>;
-  /** Let go of files, locks, connections. */
+  /** Let go of files, locks, connections. Never rejects: a claim already made stands. */
   close(): Promise<void>;
 }
 

@@ -413,8 +413,11 @@ class PostgresOnceStore implements OnceStore {
     if (this.closed) return;
     this.closed = true;
     const stream = (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+    // A goodbye that never completes (a lost connection, a stuck proxy) must not
+    // undo a claim already recorded: wait a little, then drop the socket. close()
+    // never rejects.
     if (this.connected && !this.broken) {
-      await bounded(this.client.end().catch(() => undefined), Math.min(this.opts.timeoutMs, 2000));
+      await bounded(this.client.end(), Math.min(this.opts.timeoutMs, 2000)).catch(() => undefined);
     }
     stream?.destroy();
   }
