@@ -91,6 +91,8 @@ export interface CheckReport {
   ok: boolean;
   /** Lines for the administrator: what was checked and found. */
   lines: string[];
+  /** When not ok: the first thing that makes it unusable, in words (for the one error line). */
+  problem?: string;
 }
 
 export interface OnceStore {

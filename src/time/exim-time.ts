@@ -32,5 +32,5 @@ export function parseEximTime(s: string): number | undefined {
   return total;
 }
 
-/** `--once-max-age` by default: a year (52 weeks), so that a database with once_repeat 0 cannot grow without bound. */
-export const DEFAULT_MAX_AGE_MS = 52 * 7 * 86_400_000;
+/** `--once-max-age` by default: a year (365 days), so that a database with once_repeat 0 cannot grow without bound. */
+export const DEFAULT_MAX_AGE_MS = 365 * 86_400_000;

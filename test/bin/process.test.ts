@@ -137,6 +137,11 @@ for (const [what, damage] of Object.entries(DAMAGE)) {
       const c = await execa(process.execPath, [BIN, 'once', ...cmd, '--once', db], { env: ENV, extendEnv: false, reject: false });
       t.equal(c.signal, undefined, `once ${cmd[0]}: no signal`);
       t.equal(c.exitCode, 75, `once ${cmd[0]}: 75`);
+      if (cmd[0] === 'check') {
+        t.match(c.stderr, new RegExp(`^autoreply: once database ${db}: (is|was) `), 'once check: the file and what is wrong with it');
+        t.notMatch(c.stderr, /(damaged|truncated).*(damaged|truncated)/, "said once");
+        t.equal(c.stderr.split('\n').filter(Boolean).length, 1, 'one line');
+      }
     }
   });
 }

@@ -127,3 +127,19 @@ t.test('autoreply check reports every problem at once (78), or ok (0)', async (t
   t.match(ok.stdout, /subject = Re: A sample message/);
   t.match(ok.stdout, /configuration ok/);
 });
+
+t.test('autoreply check with a shared server in once: the URL checked offline, its password never shown', async (t) => {
+  const dir = tmp();
+  const conf = join(dir, 'shared.conf');
+  writeFileSync(conf, 'to = $reply_address\ntext = Away\nonce = redis://mail:s3cret@db.example:6379/?prefix=autoreply:once:\n');
+  const ok = autoreply(['check', '--config', conf]);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stdout, /^once = redis:\/\/mail:\*\*\*@db\.example:6379\/\?prefix=autoreply:once:$/m);
+  t.notMatch(ok.stdout + ok.stderr, /s3cret/, 'no password');
+  t.match(ok.stdout, /configuration ok/);
+  writeFileSync(conf, 'to = $reply_address\ntext = Away\nonce = postgresql://mail:s3cret@db.example/mail?table=bad-name\n');
+  const bad = autoreply(['check', '--config', conf]);
+  t.equal(bad.code, 78);
+  t.match(bad.stdout, /^problem: once: once database postgresql:\/\/mail:\*\*\*@db\.example\/mail\?table=bad-name: /m);
+  t.notMatch(bad.stdout + bad.stderr, /s3cret/, 'no password');
+});

@@ -39,6 +39,13 @@ t.test('unexpected positional argument: 64', async (t) => {
   oneLine(t, r.stderr);
 });
 
+t.test('--once-timeout must be more than 0 seconds: 64 (0 would be no time at all to reach the server)', async (t) => {
+  const r = autoreply([...base, '--once', 'redis://127.0.0.1:1/', '--once-timeout', '0', '--sendmail', '/bin/true'], PERSONAL);
+  t.equal(r.code, 64);
+  oneLine(t, r.stderr);
+  t.match(r.stderr, /--once-timeout takes a number of seconds greater than 0/);
+});
+
 t.test('expansion failure: 78, naming the expansion', async (t) => {
   const sm = fakeSendmail();
   const r = autoreply([...base, '--subject', 'Re: $nosuch', '--sendmail', sm.path], PERSONAL);

@@ -12,6 +12,7 @@ import { parseReplyInterval } from '../../time/reply-interval.js';
 import { checkStyle } from './style.js';
 import { expansionContext } from '../../expand/variables.js';
 import { parseDeliveryArgs } from '../deliver/args.js';
+import { isOnceUrl, parseOnceTarget, redactUrl } from '../../once/url.js';
 
 /** A message to expand against when `--message` is not given. */
 const SAMPLE = [
@@ -59,11 +60,14 @@ export async function runCheck(args: string[]): Promise<number> {
     try {
       const r = checkExpand(template, kind, ctx, profile);
       if (kind === 'path' && r.tainted && name !== 'once_repeat') problems.push(`${name}: the path is built from message data (refused, as Exim 4.94+ does)`);
-      process.stdout.write(`${name} = ${toText(r.value).replace(/\n/g, '\\n')}\n`);
+      const url = name === 'once' && isOnceUrl(toText(r.value));
+      // a server's URL is shown without its password, and checked without contacting the server
+      process.stdout.write(`${name} = ${(url ? redactUrl(toText(r.value)) : toText(r.value)).replace(/\n/g, '\\n')}\n`);
       const seconds = profile.eximTimes ? parseEximTime(r.value) : parseReplyInterval(r.value, request.source.kind === 'mailbox');
       if (name === 'once_repeat' && seconds === undefined) problems.push(`once_repeat: invalid time value "${toText(r.value)}"`);
       if (name === 'file' && !o.file_optional) problems.push(...readable(r.value, 'file'));
-      if (name === 'log' || name === 'once') problems.push(...writableDir(r.value, name));
+      if (url) problems.push(...serverUrl(r.value));
+      else if (name === 'log' || name === 'once') problems.push(...writableDir(r.value, name));
     } catch (err) {
       // a MalformedReply is what a delivery would refuse to send (rule malformed)
       if (!(err instanceof AutoreplyError) && !(err instanceof MalformedReply)) throw err;
@@ -90,6 +94,17 @@ function readable(path: ByteString, name: string): string[] {
     return [];
   } catch (err) {
     return [`${name}: cannot read ${toText(path)}: ${(err as NodeJS.ErrnoException).code}`];
+  }
+}
+
+/** A shared server's URL: well formed? (`autoreply once check --once URL` contacts the server.) */
+function serverUrl(value: ByteString): string[] {
+  try {
+    parseOnceTarget(toText(value));
+    return [];
+  } catch (err) {
+    if (!(err instanceof AutoreplyError)) throw err;
+    return [`once: ${err.message}`];
   }
 }
 

@@ -82,7 +82,7 @@ function declareOptions(y: OptionSink): OptionSink {
     .option('authserv-id', { type: 'string', describe: 'our MTA\'s Authentication-Results id (auth-fail rule)', group: 'Safety rules:' })
     .option('max-replies-per-hour', { type: 'number', describe: 'circuit breaker across all senders (default 100, 0 = none)', group: 'Safety rules:' })
     .option('once-timeout', { type: 'number', describe: 'a shared once server: give up connecting or waiting after SECONDS (default 5)', group: 'Once database:' })
-    .option('once-max-age', { type: 'string', describe: 'keep entries this long where they expire (Redis) when once_repeat is 0 (default 52w)', group: 'Once database:' })
+    .option('once-max-age', { type: 'string', describe: 'keep entries this long where they expire (Redis) when once_repeat is 0 (default 365d)', group: 'Once database:' })
     .option('once-password-file', { type: 'string', describe: 'a shared once server: read its password from FILE', group: 'Once database:' });
   for (const [name, opt] of STYLE_OPTIONS) y = y.option(name, { ...opt, group: STYLE_GROUP });
   for (const rule of SWITCHABLE) {
@@ -232,7 +232,7 @@ export async function parseDeliveryArgs(
       timeoutMs: secondsOf(parsed['submit-timeout'], 'submit-timeout', DEFAULT_SUBMIT_TIMEOUT_S) * 1000,
     },
     once: {
-      timeoutMs: secondsOf(parsed['once-timeout'], 'once-timeout', 5) * 1000,
+      timeoutMs: secondsOf(parsed['once-timeout'], 'once-timeout', 5, { zero: false }) * 1000,
       maxAgeMs: maxAgeOf(parsed['once-max-age']),
       ...(typeof parsed['once-password-file'] === 'string' ? { passwordFile: parsed['once-password-file'] } : {}),
     },
@@ -253,7 +253,7 @@ function aliasesOf(v: unknown): ByteString[] {
 function maxAgeOf(v: unknown): number {
   if (v === undefined) return DEFAULT_MAX_AGE_MS;
   const seconds = typeof v === 'string' ? parseEximTime(v) : undefined;
-  if (seconds === undefined || seconds <= 0) throw usageError('--once-max-age takes an Exim time such as 30d or 52w');
+  if (seconds === undefined || seconds <= 0) throw usageError('--once-max-age takes an Exim time such as 30d or 365d');
   return seconds * 1000;
 }
 
@@ -263,9 +263,10 @@ function sendmailOf(v: unknown): string {
   return v;
 }
 
-function secondsOf(v: unknown, name: string, dflt: number): number {
+/** A number of seconds; 0 only where it means "no limit" (--submit-timeout). */
+function secondsOf(v: unknown, name: string, dflt: number, { zero = true } = {}): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw usageError(`--${name} takes a number of seconds`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!zero && v === 0)) throw usageError(`--${name} takes a number of seconds${zero ? '' : ' greater than 0'}`);
   return v;
 }
 

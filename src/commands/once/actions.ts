@@ -95,11 +95,11 @@ export async function importEntries(
   return EXIT.OK;
 }
 
-/** `check`: what the database looks like; exit 75 when it is damaged (as a delivery would). */
+/** `check`: what the database looks like; exit 75 when it is damaged or unusable (as a delivery would). */
 export async function check(store: OnceStore, io: OnceIo): Promise<ExitCode> {
   const r = await store.check();
   for (const line of r.lines) await io.out(`${line}\n`);
-  if (!r.ok) throw new AutoreplyError(EXIT.TEMPFAIL, `once database ${store.where} is damaged: ${r.lines[0] ?? ''}`);
+  if (!r.ok) throw new AutoreplyError(EXIT.TEMPFAIL, `once database ${store.where}: ${r.problem ?? 'not usable'}`);
   return EXIT.OK;
 }
 

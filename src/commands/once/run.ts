@@ -106,7 +106,7 @@ export async function runOnceCommand(argv: string[], io: act.OnceIo = processIo(
           .option('big-endian', { type: 'boolean', describe: 'exim-cache: written on a big-endian machine' })
           .option('raw-keys', { type: 'boolean', describe: 'exim-cache: keep the to strings as keys verbatim (for --exim-strict)' })
           .option('once-file-size', { type: 'number', default: 0, describe: 'cap an LMDB database at this many bytes while importing' })
-          .option('once-max-age', { type: 'string', describe: 'a server that expires entries (Redis): keep each this long after its last reply (default 52w)' }),
+          .option('once-max-age', { type: 'string', describe: 'a server that expires entries (Redis): keep each this long after its last reply (default 365d)' }),
       choose((s, o, a) => {
         const file = a.file === undefined || a.file === '-' ? undefined : String(a.file);
         const from = file ?? 'standard input';

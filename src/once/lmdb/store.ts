@@ -74,7 +74,7 @@ export class LmdbOnceStore implements OnceStore {
   async check(): Promise<CheckReport> {
     if (!this.exists()) return { ok: true, lines: [`${this.where}: does not exist yet (created by the first reply)`] };
     const v = verifyLmdbFile(this.files.path, { lockPath: this.files.lockPath });
-    if (v.state === 'damaged') return { ok: false, lines: [`${this.where} ${damage(v.reason)}`, ...v.problems.slice(1).map((p) => `  ${p}`)] };
+    if (v.state === 'damaged') return { ok: false, problem: damage(v.reason), lines: [`${this.where} ${damage(v.reason)}`, ...v.problems.slice(1).map((p) => `  ${p}`)] };
     if (v.state !== 'ok') return { ok: true, lines: [`${this.where}: empty (not initialised yet)`] };
     const stats = await this.use(false, (db) => entryStats(db), { entries: 0, bytes: 0 });
     return {

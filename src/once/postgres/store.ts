@@ -326,6 +326,12 @@ class PostgresOnceStore implements OnceStore {
   async check(): Promise<CheckReport> {
     const lines: string[] = [];
     let ok = true;
+    let problem: string | undefined;
+    const fail = (line: string) => {
+      ok = false;
+      problem ??= line;
+      lines.push(line);
+    };
     try {
       const [info] = await this.query(
         `SELECT current_setting('server_version') AS version, current_user AS who, pg_is_in_recovery() AS standby,
@@ -337,14 +343,12 @@ class PostgresOnceStore implements OnceStore {
       const i = info!;
       lines.push(`${this.where}: PostgreSQL ${i.version}, connected as ${i.who}${i.standby ? ', a read-only standby' : ''}`);
       if (i.standby) {
-        ok = false;
-        lines.push('the server is a read-only standby: deliveries cannot record replies there');
+        fail('the server is a read-only standby: deliveries cannot record replies there');
       }
       const older = olderTables(this.names, i);
       if (older.length > 0) {
-        ok = false;
-        lines.push(this.olderTablesLine(older));
-        return { ok, lines };
+        fail(this.olderTablesLine(older));
+        return { ok, lines, ...(problem !== undefined ? { problem } : {}) };
       }
       const missing = [
         ...(i.has_table ? [] : [`table ${this.names.plainTable}`]),
@@ -354,8 +358,7 @@ class PostgresOnceStore implements OnceStore {
       if (missing.length > 0) {
         if (i.may_create) lines.push(`${missing.join(', ')} missing: created by the first delivery, or now with "autoreply once init"`);
         else {
-          ok = false;
-          lines.push(`${missing.join(', ')} missing, and ${i.who} may not create them: ${this.initHint()}`);
+          fail(`${missing.join(', ')} missing, and ${i.who} may not create them: ${this.initHint()}`);
         }
       }
       const lacking: string[] = [];
@@ -395,14 +398,12 @@ class PostgresOnceStore implements OnceStore {
         lines.push(`rate history: ${Number(r!.n)} replies recorded in the last hour (all mailboxes)`);
       }
       if (lacking.length > 0) {
-        ok = false;
-        lines.push(`${i.who} lacks ${lacking.join('; ')} (GRANT them: see examples/shared/once-postgresql.sql)`);
+        fail(`${i.who} lacks ${lacking.join('; ')} (GRANT them: see examples/shared/once-postgresql.sql)`);
       } else if (i.has_table && i.has_rate && i.has_claim) lines.push(`privileges: ${i.who} may claim, list, prune and import`);
     } catch (e) {
-      ok = false;
-      lines.push(e instanceof AutoreplyError ? e.message : `${this.where}: ${describePgError(e, this.ctx(false))}`);
+      fail(e instanceof AutoreplyError ? e.message : `${this.where}: ${describePgError(e, this.ctx(false))}`);
     }
-    return { ok, lines };
+    return { ok, lines, ...(problem !== undefined ? { problem } : {}) };
   }
 
   async init(): Promise<void> {

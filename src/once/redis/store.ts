@@ -244,17 +244,21 @@ class RedisOnceStore implements OnceStore {
   async check(): Promise<CheckReport> {
     const lines: string[] = [];
     let ok = true;
+    let problem: string | undefined;
+    const fail = (line: string) => {
+      ok = false;
+      problem ??= line;
+      lines.push(line);
+    };
     try {
       const info = parseInfo(await this.run(() => this.redis.info()));
       const role = info.role ?? 'unknown';
       lines.push(`${this.where}: Redis ${info.redis_version ?? '?'}, role ${role}${info.redis_mode && info.redis_mode !== 'standalone' ? `, mode ${info.redis_mode}` : ''}`);
       if (role !== 'master') {
-        ok = false;
-        lines.push('the server is a read-only replica: deliveries cannot record replies there (give the primary)');
+        fail('the server is a read-only replica: deliveries cannot record replies there (give the primary)');
       }
       if (info.redis_mode === 'cluster') {
-        ok = false;
-        lines.push('Redis Cluster is not supported (an entry and the rate history must be on one server)');
+        fail('Redis Cluster is not supported (an entry and the rate history must be on one server)');
       }
       const maxmemory = Number(info.maxmemory ?? 0);
       const policy = info.maxmemory_policy ?? 'unknown';
@@ -302,10 +306,9 @@ class RedisOnceStore implements OnceStore {
       }
       lines.push(`rate history: ${replies} replies recorded in the last hour (all mailboxes)`);
     } catch (e) {
-      ok = false;
-      lines.push(e instanceof AutoreplyError ? e.message : `${this.where}: ${describeRedisError(e, this.ctx(false))}`);
+      fail(e instanceof AutoreplyError ? e.message : `${this.where}: ${describeRedisError(e, this.ctx(false))}`);
     }
-    return { ok, lines };
+    return { ok, lines, ...(problem !== undefined ? { problem } : {}) };
   }
 
   async init(): Promise<void> {
