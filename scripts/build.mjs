@@ -5,7 +5,9 @@
 //                                  lmdb (the once database in a file), postgres, redis
 //                                  (shared servers), commands (once, check, vacation
 //                                  on/off), yargs (--help, --version, usage errors),
-//                                  schedule (date-fns' parser for --start/--end)
+//                                  schedule (date-fns' parser for --start/--end),
+//                                  quote (mailparser, for $message_text, $message_quote
+//                                  and a reply file's {quote})
 //   dist/*.cjs.ID.cache            V8's code cache for exactly that build of the file,
 //                                  made by training runs
 // Each file's last line names its build: `//# build=ID`.
@@ -47,6 +49,7 @@ const CHUNKS = {
   'commands/check/run.ts': 'commands',
   'commands/vacation/switch.ts': 'commands',
   'rules/schedule-parse.ts': 'schedule',
+  'message/quote.ts': 'quote',
 };
 /** Packages imported dynamically that are chunks of their own. */
 const PACKAGE_CHUNKS = { yargs: 'yargs' };
@@ -243,6 +246,15 @@ function train(work) {
     'Hello.',
     '',
   ].join('\n');
+  const htmlMessage = [
+    ...message.split('\n').slice(0, 5),
+    'MIME-Version: 1.0',
+    'Content-Type: text/html; charset=iso-8859-1',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    '<html><body><p>Hello <b>Bob</b>,</p><p>caf=E9 on Friday?</p><ul><li>one</li></ul><a href=3D"https://example.org/">link</a></body></html>',
+    '',
+  ].join('\n');
   const delivery = [
     '--sender', 'alice@example.org', '--recipient', 'bob@example.com', '--to', '$reply_address', '--subject', 'Re: $h_subject:',
     '--text', 'Away until ${tod_log}.\n', '--once-repeat', '7d', '--log', join(work, 'log'), '--sendmail', '/bin/true',
@@ -254,6 +266,8 @@ function train(work) {
     { save: 'commands', args: ['once', 'list', '--once', join(work, 'once')] },
     { save: 'yargs', args: ['--help'] },
     { save: 'schedule', args: [...delivery, '--start', '2020-01-01', '--end', '2020-01-02T10:00', '--dry-run'], input: message },
+    // mailparser, for the message's text: an HTML-only message (the text is made from it, quoted-printable, Latin-1)
+    { save: 'quote', args: [...delivery, '--text', 'You wrote:\n$message_quote\n', '--dry-run'], input: htmlMessage },
     // the servers' clients, as far as they run without a server (nothing listens on port 1)
     { save: 'postgres', args: [...delivery, '--once', 'postgresql://autoreply@127.0.0.1:1/mail', '--once-timeout', '2'], input: message, fails: true },
     { save: 'redis', args: [...delivery, '--once', 'redis://127.0.0.1:1', '--once-timeout', '2'], input: message, fails: true },

@@ -4,6 +4,7 @@ import { AutoreplyError, dataError, tempError } from '../errors.js';
 import type { ExpansionContext } from '../expand/context.js';
 import { expansionContext } from '../expand/variables.js';
 import type { IncomingMessage } from '../message/message.js';
+import { fileNamesMessageText, messageTextReady, optionsNameMessageText, prepareMessageText, TEXT_INPUT_LIMIT } from '../message/message-text.js';
 import { MAX_HEADER_BLOCK } from '../message/reader.js';
 import { readMessage } from '../message/stdin.js';
 import { onceKeyFor } from '../once/key.js';
@@ -37,12 +38,13 @@ import { prepareSource, type PreparedSource } from './source.js';
  */
 export async function deliver(req: DeliveryRequest, input: AsyncIterable<Buffer>, output: Output, now = new Date()): Promise<void> {
   const prepared = prepareSource(req.source, req.handle);
+  const quoting = wantsMessageText(req, prepared);
   let message: IncomingMessage | undefined;
   let decision: Decision;
   try {
     // all of the input first, even when no reply will be sent: the MTA is writing it
-    message = await readMessage(input, bodyToKeep(req, prepared));
-    decision = await decide(req, prepared, message, now);
+    message = await readMessage(input, bodyToKeep(req, prepared, quoting));
+    decision = await decide(req, prepared, message, now, quoting);
     if (decision.action === 'send' && !req.report.dryRun) await submitReply(decision.reply, req);
   } catch (err) {
     if (!req.fireAndForget) throw err;
@@ -62,12 +64,14 @@ interface Run {
 }
 
 /** From the message to the Decision; refusals are data, failures are thrown. */
-async function decide(req: DeliveryRequest, prepared: PreparedSource, message: IncomingMessage, now: Date): Promise<Decision> {
+async function decide(req: DeliveryRequest, prepared: PreparedSource, message: IncomingMessage, now: Date, quoting: boolean): Promise<Decision> {
   if ('error' in prepared) throw prepared.error;
   if ('off' in prepared) return skip({ kind: 'switched-off', path: prepared.off });
   if (message.oversized !== undefined && req.profile.eximVerdicts) {
     throw dataError(`the incoming message's header block is larger than ${MAX_HEADER_BLOCK} bytes`);
   }
+  // the expander is synchronous: the message's text is decoded (mailparser) before anything is expanded
+  if (quoting && message.oversized === undefined) await prepareMessageText(message);
   const ctx = expansionContext(message, envelopeFor(req.envelope, message), now, req.profile.eximVerdicts, req.environment);
   const run: Run = { req, source: prepared.source, message, now, ctx };
   try {
@@ -84,6 +88,10 @@ async function answer(run: Run): Promise<Decision> {
   const { req, source, message } = run;
   if (message.oversized !== undefined) throw new MalformedReply(`the incoming message: ${message.oversized}`);
   const x = expandOptions(req.options, run.ctx, { profile: req.profile, bareSeconds: source.kind === 'mailbox' });
+  // a `file` expanded line by line (file_expand) may name the message's text too
+  if (req.options.file_expand && x.file !== undefined && !req.profile.eximVerdicts && !messageTextReady(message) && fileNamesMessageText(x.file)) {
+    await prepareMessageText(message);
+  }
   const log = x.log ?? source.defaultPaths.log;
   const headers = source.headers(x.fields, message);
 
@@ -202,11 +210,28 @@ function skip(why: SkipReason, recipients: ByteString[] = [], log?: LogTarget): 
   return log === undefined ? { action: 'skip', why, recipients } : { action: 'skip', why, recipients, log };
 }
 
-/** Body bytes to keep: return_message (and a reply file's `{*}`) want up to return_size_limit, or all of it. */
-function bodyToKeep(req: DeliveryRequest, prepared: PreparedSource): number {
+/**
+ * Body bytes to keep: return_message (and a reply file's `{*}`) want up to
+ * return_size_limit, or all of it; the message's text wants up to TEXT_INPUT_LIMIT.
+ */
+function bodyToKeep(req: DeliveryRequest, prepared: PreparedSource, quoting: boolean): number {
   const o = req.options;
   const whole = o.return_message || ('source' in prepared && prepared.source.needsWholeBody);
-  return whole && o.return_size_limit === 0 ? Infinity : Math.max(o.return_size_limit, 500);
+  const keep = whole && o.return_size_limit === 0 ? Infinity : Math.max(o.return_size_limit, 500);
+  return quoting ? Math.max(keep, TEXT_INPUT_LIMIT) : keep;
+}
+
+/**
+ * Whether this delivery uses the message's text (`$message_text`,
+ * `$message_quote`, a reply file's `{quote}`), decided before the message is
+ * read by a cheap scan of the configured strings, so that other deliveries
+ * neither keep more of the body nor load mailparser. Never under --exim-strict,
+ * where the variables do not exist. (A `file` with file_expand is looked at once
+ * its path is expanded: answer().)
+ */
+function wantsMessageText(req: DeliveryRequest, prepared: PreparedSource): boolean {
+  if (req.profile.eximVerdicts || !('source' in prepared)) return false;
+  return prepared.source.needsMessageText === true || optionsNameMessageText(req.options);
 }
 
 /**

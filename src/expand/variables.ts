@@ -4,6 +4,7 @@ import type { Envelope } from '../delivery/envelope.js';
 import type { Expanded, ExpansionContext, HeaderForm } from './context.js';
 import { allHeaders, headerValue, replyAddress } from '../message/header-values.js';
 import type { IncomingMessage } from '../message/message.js';
+import { messageTextOf, QUOTE_LINES, quoteLines } from '../message/message-text.js';
 import { readFileCapped } from '../files.js';
 import { todBsdInbox, todFull, todLog, todLogfile, todZone } from '../time/tod.js';
 
@@ -55,6 +56,14 @@ export function expansionContext(
     tod_bsdinbox: () => clean(todBsdInbox(now)),
     tod_epoch: () => clean(String(Math.floor(now.getTime() / 1000))),
   };
+  if (!eximTaint) {
+    // Beyond Exim, so not under --exim-strict (eximTaint is set exactly then),
+    // where they are unknown variables, an expansion failure as in Exim: the
+    // message's decoded text and its first 20 lines quoted with "> ". Decoded
+    // before expansion by the delivery that names them (message/message-text.ts).
+    variables.message_text = () => dirty(messageTextOf(msg));
+    variables.message_quote = () => dirty(quoteLines(messageTextOf(msg), QUOTE_LINES));
+  }
 
   return {
     variable: (name) => variables[name]?.(),

@@ -19,6 +19,8 @@ export interface ReplySource {
   readonly identity: string | undefined;
   /** The whole incoming body must be kept for the body (`{*}`), not only what return_message keeps. */
   readonly needsWholeBody: boolean;
+  /** The body quotes the message's text (`{quote}`): it is decoded before the reply is built (message/message-text.ts). */
+  readonly needsMessageText?: boolean;
   /** The once database and log the source keeps when the options name none (a mailbox's). */
   readonly defaultPaths: { once?: ByteString; log?: ByteString };
   /** The header fields over the expanded options, and header lines of the source's own. */

@@ -55,6 +55,7 @@ export function checkReplyFile(path: string): { template?: ReplyTemplate; proble
     for (const t of scanned.tokens) {
       if (t.kind === 'all') problems.push({ file: t.file, line: t.line, message: '{*} (the whole message) can only be used in the body' });
       if (t.kind === 'include') problems.push({ file: t.file, line: t.line, message: '{include} can only be used in the body' });
+      if (t.kind === 'quote') problems.push({ file: t.file, line: t.line, message: '{quote} can only be used in the body' });
     }
     if (h.name.toLowerCase() === 'auto-submitted' && /^\s*no\b/i.test(h.value)) {
       problems.push({ file: abs, line: h.line, message: 'an automatic reply must not say "Auto-Submitted: no" (RFC 3834)' });

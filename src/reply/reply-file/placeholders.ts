@@ -1,4 +1,5 @@
 import type { ByteString } from '../../bytes.js';
+import { MAX_QUOTE_LINES, QUOTE_LINES } from '../../message/message-text.js';
 import type { Problem, Token } from './template.js';
 
 /**
@@ -6,6 +7,9 @@ import type { Problem, Token } from './template.js';
  *   {name}          the value of header `name` of the incoming message
  *   {*}             the whole incoming message
  *   {include FILE}  the contents of FILE
+ *   {quote}         the first 20 lines of the message's text, each as "> line";
+ *   {quote N}       the first N (see message/message-text.ts); any case, so a
+ *                   header named "Quote" is not reachable as a placeholder
  *   \{  \\          a literal `{` and `\`; any other backslash is itself
  *
  * A `{` that does not start one of these (CSS `p { margin: 0 }`, JSON, a `{` at
@@ -16,6 +20,8 @@ import type { Problem, Token } from './template.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*\}/;
 const INCLUDE = /^include[ \t]+([^}\n]*)\}/;
+/** `{quote}` or `{quote N}`; `{quote me on this}` is not a placeholder (it stays as written). */
+const QUOTE = /^quote(?:[ \t]+([0-9]+))?[ \t]*\}/i;
 /** A placeholder cut off by the end of the line: `{subject`, `{include foot.txt`, `{*`. */
 const UNTERMINATED = /^(\*|include(?:[ \t][^}\n]*)?|[A-Za-z0-9][A-Za-z0-9_.-]*)$/;
 
@@ -61,6 +67,16 @@ export function scanPlaceholders(text: ByteString, file: string, firstLine: numb
       i += inc[0].length;
       continue;
     }
+    const quote = QUOTE.exec(rest);
+    if (quote) {
+      flush();
+      const n = quote[1];
+      const lines = n === undefined ? QUOTE_LINES : n.length > 6 ? Infinity : Number(n);
+      if (lines < 1 || lines > MAX_QUOTE_LINES) problems.push({ ...at, message: `{quote N} takes a number of lines from 1 to ${MAX_QUOTE_LINES}, not ${n}` });
+      else tokens.push({ kind: 'quote', lines, ...at });
+      i += quote[0].length;
+      continue;
+    }
     const name = NAME.exec(rest);
     if (name) {
       flush();
@@ -70,7 +86,8 @@ export function scanPlaceholders(text: ByteString, file: string, firstLine: numb
       i += name[0].length;
       continue;
     }
-    if (UNTERMINATED.test(rest.replace(/[ \t\r]+$/, ''))) {
+    const cut = rest.replace(/[ \t\r]+$/, '');
+    if (UNTERMINATED.test(cut) || /^quote[ \t]+[0-9]+$/i.test(cut)) {
       problems.push({ ...at, message: `unterminated "{${rest.trim()}": a placeholder ends with "}" on the same line (write \\{ for a literal brace)` });
       literal += c + rest; // keep going to report further problems
       i += rest.length;

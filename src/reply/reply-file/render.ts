@@ -1,6 +1,7 @@
 import { joinLines, trimChars, type ByteString } from '../../bytes.js';
 import { findHeaders, isAddressHeader, type IncomingMessage } from '../../message/message.js';
 import { headerValue } from '../../message/header-values.js';
+import { messageTextOf, quoteLines } from '../../message/message-text.js';
 import { MalformedReply } from '../../delivery/decision.js';
 import type { BodyNode, ReplyTemplate, Token } from './template.js';
 
@@ -74,10 +75,19 @@ function renderToken(t: Token, msg: IncomingMessage, limit: number, html: boolea
   let value: ByteString;
   if (t.kind === 'header') value = headerValue(msg, t.name, 'decoded') ?? '';
   else if (t.kind === 'all') value = wholeMessage(msg, limit);
+  // decoded before rendering by the delivery (the template says it quotes: quotesMessage)
+  else if (t.kind === 'quote') value = quoteLines(messageTextOf(msg), t.lines);
   else return ''; // includes are resolved at load time
   if (html) value = escapeHtml(value);
   for (const b of boundaries) value = value.replace(new RegExp(`^--${escapeRegExp(b)}`, 'gm'), ' $&');
   return value;
+}
+
+/** Whether the body has a `{quote}`: the delivery then decodes the message's text first. */
+export function quotesMessage(template: ReplyTemplate): boolean {
+  const has = (node: BodyNode): boolean =>
+    node.kind === 'literal' ? false : node.kind === 'seq' ? node.items.some(has) : node.tokens.some((t) => t.kind === 'quote');
+  return has(template.body);
 }
 
 /** `{*}`: the headers as received, an empty line, the body — cut at `limit` with a note. */

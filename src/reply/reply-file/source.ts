@@ -1,7 +1,7 @@
 import { configError } from '../../errors.js';
 import type { ReplySource } from '../source.js';
 import { mergeHeaders } from './merge.js';
-import { renderBody, renderHeaders } from './render.js';
+import { quotesMessage, renderBody, renderHeaders } from './render.js';
 import type { ReplyTemplate } from './template.js';
 
 /**
@@ -16,6 +16,7 @@ export function replyFileSource(template: ReplyTemplate, handle: string | undefi
     kind: 'reply-file',
     identity: handle ?? template.identity,
     needsWholeBody: template.usesWholeMessage,
+    needsMessageText: quotesMessage(template),
     defaultPaths: {},
     headers: (options, message) => {
       const merged = mergeHeaders(options, renderHeaders(template, message));

@@ -20,6 +20,8 @@ export type Token =
   | ({ kind: 'header'; name: string } & Origin)
   /** `{*}`: the whole incoming message. */
   | ({ kind: 'all' } & Origin)
+  /** `{quote}`, `{quote N}`: the first `lines` lines of the message's text, quoted with "> " (body only). */
+  | ({ kind: 'quote'; lines: number } & Origin)
   /** `{include FILE}`: replaced by that file's contents at load time. */
   | ({ kind: 'include'; path: string } & Origin);
 

@@ -5,7 +5,7 @@ import { splitHeaderBlock } from '../../../src/reply/reply-file/header-block.js'
 import { bodyTree, parseContentType } from '../../../src/reply/reply-file/mime-tree.js';
 
 const scan = (s: string) => scanPlaceholders(s, 'r.txt', 1);
-const kinds = (s: string) => scan(s).tokens.map((x) => (x.kind === 'text' ? x.text : x.kind === 'header' ? `<${x.name}>` : x.kind === 'all' ? '<*>' : `<inc ${x.path}>`));
+const kinds = (s: string) => scan(s).tokens.map((x) => (x.kind === 'text' ? x.text : x.kind === 'header' ? `<${x.name}>` : x.kind === 'all' ? '<*>' : x.kind === 'quote' ? `<quote ${x.lines}>` : `<inc ${x.path}>`));
 
 t.test('each placeholder form', async (t) => {
   t.same(kinds('Re: {subject}!'), ['Re: ', '<subject>', '!']);
