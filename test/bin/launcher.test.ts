@@ -26,7 +26,7 @@ t.test('bin/autoreply runs the bundle, with its code cache', { skip: built }, as
   const source = readFileSync(BUNDLE, 'utf8');
   const id = /\/\/# build=([0-9a-f]+)\n$/.exec(source)?.[1];
   t.ok(id, 'the bundle names its build');
-  const cache = join(PROJECT, `dist/autoreply.${id}.cache`);
+  const cache = join(PROJECT, `dist/autoreply.cjs.${id}.cache`);
   t.ok(existsSync(cache), 'the code cache for that build is there');
 
   // V8 accepts the cache in the environment deliveries run in (Exim empties it).
