@@ -139,3 +139,11 @@ export interface OnceStore {
 
 /** Replies counted by the rate rule are those of the last hour. */
 export const RATE_WINDOW_MS = 3_600_000;
+
+/** What a shared server's store needs besides its URL. */
+export interface ServerStoreOptions {
+  /** Bounds connecting and each statement or command (--once-timeout, default 5 s). */
+  timeoutMs: number;
+  /** From --once-password-file: used when the URL has none. */
+  password?: string;
+}

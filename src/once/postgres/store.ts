@@ -18,18 +18,11 @@ import type { Client, ClientConfig, QueryResultRow } from 'pg';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { configError, tempError, AutoreplyError } from '../../errors.js';
-import type { CheckReport, ImportOptions, ImportResult, OnceClaim, OnceEntry, OnceRecord, OnceStore, OnceVerdict } from '../store.js';
+import type { CheckReport, ImportOptions, ImportResult, OnceClaim, OnceEntry, OnceRecord, OnceStore, OnceVerdict, ServerStoreOptions } from '../store.js';
 import { RATE_WINDOW_MS } from '../store.js';
 import { checkScope, type PostgresTarget } from '../url.js';
 import { describePgError, isMissingObject, isPermissionDenied, isUndefinedColumn } from './errors.js';
 import { createClaimSql, createRateSql, createTableSql, LOCK_CLASS, olderTables, pgNames, TABLE_STATE_SQL, type PgNames } from './schema.js';
-
-export interface ServerStoreOptions {
-  /** Bounds connecting and each statement (--once-timeout, default 5 s). */
-  timeoutMs: number;
-  /** From --once-password-file: used when the URL has none. */
-  password?: string;
-}
 
 /** How much longer the client waits than the server's statement_timeout, so that the server's cancel (clean) comes first. */
 const CLIENT_GRACE_MS = 500;

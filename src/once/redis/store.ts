@@ -17,18 +17,11 @@
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { configError, tempError, AutoreplyError } from '../../errors.js';
-import type { CheckReport, ImportOptions, ImportResult, OnceClaim, OnceEntry, OnceRecord, OnceStore, OnceVerdict } from '../store.js';
+import type { CheckReport, ImportOptions, ImportResult, OnceClaim, OnceEntry, OnceRecord, OnceStore, OnceVerdict, ServerStoreOptions } from '../store.js';
 import { RATE_WINDOW_MS } from '../store.js';
 import { checkScope, type RedisTarget } from '../url.js';
 import { describeRedisError } from './errors.js';
 import { CLAIM_LUA, MERGE_LUA, PRUNE_LUA } from './scripts.js';
-
-export interface RedisStoreOptions {
-  /** Bounds connecting and each command (--once-timeout, default 5 s). */
-  timeoutMs: number;
-  /** From --once-password-file: used when the URL has none. */
-  password?: string;
-}
 
 const GRACE_MS = 500;
 const SCAN_COUNT = 1000;
@@ -49,7 +42,7 @@ interface Scripts {
 }
 
 /** Open the store: the client is loaded and the connection started (its failures show at the first operation). */
-export async function openRedisStore(target: RedisTarget, opts: RedisStoreOptions): Promise<OnceStore> {
+export async function openRedisStore(target: RedisTarget, opts: ServerStoreOptions): Promise<OnceStore> {
   const mod = await import('ioredis');
   const RedisClass = (mod.Redis ?? mod.default) as unknown as new (o: RedisOptions) => RedisClient;
   const store = new RedisOnceStore(target, opts, RedisClass);
@@ -69,7 +62,7 @@ class RedisOnceStore implements OnceStore {
 
   constructor(
     private readonly target: RedisTarget,
-    private readonly opts: RedisStoreOptions,
+    private readonly opts: ServerStoreOptions,
     RedisClass: new (o: RedisOptions) => RedisClient,
   ) {
     this.where = target.where;

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { skipUnlessRedis, skipUnlessRedisTls, startRedis, startReplica, freePort, type RedisServer } from '../../helpers/servers.js';
-import { openRedisStore, globEscape, type RedisStoreOptions } from '../../../src/once/redis/store.js';
+import { openRedisStore, globEscape } from '../../../src/once/redis/store.js';
 import { parseOnceTarget, type RedisTarget } from '../../../src/once/url.js';
-import type { OnceStore } from '../../../src/once/store.js';
+import type { OnceStore, ServerStoreOptions } from '../../../src/once/store.js';
 import { BINARY_KEY, claimOf, into, list, lmdbFresh, plain, runScenarios, SCOPE_SCENARIOS, T0 } from '../server-scenarios.js';
 
 const skip = skipUnlessRedis();
@@ -27,7 +27,7 @@ function target(url: string): RedisTarget {
   return tg;
 }
 
-async function open(url: string, opts: Partial<RedisStoreOptions> = {}): Promise<OnceStore> {
+async function open(url: string, opts: Partial<ServerStoreOptions> = {}): Promise<OnceStore> {
   return openRedisStore(target(url), { timeoutMs: 5000, ...opts });
 }
 
