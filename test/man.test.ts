@@ -5,9 +5,9 @@
  * the manual fails this test).
  */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runText } from './helpers/exec.js';
 
 const PROJECT = resolve(import.meta.dirname, '..');
 const PAGE = join(PROJECT, 'man/autoreply.1');
@@ -23,8 +23,8 @@ const text = source
 
 // tap puts its loader into NODE_OPTIONS of every child: run the program without it
 const help = (...args: string[]) => {
-  const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, join(PROJECT, 'bin/autoreply'), ...args, '--help'], { timeout: 20000 });
-  return { status: r.status, out: r.stdout.toString(), err: r.stderr.toString() };
+  const r = runText(process.execPath, [join(PROJECT, 'bin/autoreply'), ...args, '--help'], { env: { NODE_OPTIONS: undefined }, extendEnv: true, timeout: 20000 });
+  return { status: r.status, out: r.stdout, err: r.stderr };
 };
 
 /** Option names of a yargs --help text: the "--name, --other_name" at the start of a line. */
@@ -53,14 +53,14 @@ t.test('the package installs the page', async (t) => {
   t.ok(pkg.files?.includes('man'), 'package.json "files" ships man/');
 });
 
-const tool = (name: string) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+const tool = (name: string) => runText('sh', ['-c', `command -v ${name}`]).status === 0;
 
 t.test('renders cleanly', { skip: !tool('groff') && 'groff is not installed' }, async (t) => {
-  const g = spawnSync('groff', ['-ww', '-man', '-z', PAGE], { encoding: 'utf8' });
+  const g = runText('groff', ['-ww', '-man', '-z', PAGE]);
   t.equal(g.status, 0, 'groff exit status');
   t.equal(g.stderr, '', 'groff -ww -man -z: no warnings');
   if (tool('man')) {
-    const m = spawnSync('man', ['--warnings', '-l', PAGE], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' } });
+    const m = runText('man', ['--warnings', '-l', PAGE], { env: { MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' }, extendEnv: true });
     t.equal(m.status, 0, 'man exit status');
     t.equal(m.stderr, '', 'man --warnings -l: no warnings');
     t.match(m.stdout, /autoreply\s+-\s+answer\s+incoming\s+mail\s+automatically/, 'NAME line renders');

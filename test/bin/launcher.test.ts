@@ -3,11 +3,11 @@
  * `npm run bench`): bin/autoreply runs the bundle in dist/ with a code cache this
  * node accepts, and a 100 MB message is drained in bounded memory.
  */
-import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
+import { runText } from '../helpers/exec.js';
 
 const PROJECT = resolve(import.meta.dirname, '../..');
 const BIN = join(PROJECT, 'bin/autoreply');
@@ -34,10 +34,10 @@ t.test('bin/autoreply runs the bundle, with its code cache', { skip: built }, as
     const s = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(${JSON.stringify(BUNDLE)}, 'utf8') + '\\n})',
       { filename: ${JSON.stringify(BUNDLE)}, cachedData: readFileSync(${JSON.stringify(cache)}) });
     process.stdout.write(String(s.cachedDataRejected));`;
-  const r = spawnSync(process.execPath, ['-e', probe], { env: CLEAN_ENV, encoding: 'utf8' });
+  const r = runText(process.execPath, ['-e', probe], { env: CLEAN_ENV });
   t.equal(r.stdout, 'false', 'the code cache is accepted');
 
-  const run = spawnSync(process.execPath, [BIN, ...ARGS, '--dry-run'], { input: HEADER + 'hi\n', env: CLEAN_ENV, encoding: 'utf8' });
+  const run = runText(process.execPath, [BIN, ...ARGS, '--dry-run'], { input: HEADER + 'hi\n', env: CLEAN_ENV });
   t.equal(run.status, 0, run.stderr);
   t.match(run.stdout, /^To: Alice <alice@example\.org>$/m, 'and the bundle answers');
 });
@@ -52,15 +52,12 @@ t.test('a 100 MB message is drained in bounded memory', { skip: built }, async (
   for (let i = 0; i < 100; i++) writeSync(fd, block);
   closeSync(fd);
 
-  const gnuTime = spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0;
+  const gnuTime = runText('/usr/bin/time', ['-f', '%M', 'true']).status === 0;
   /** Exit status and peak RSS (KB, when GNU time is there) of one delivery with stdin from `file`. */
   const deliver = (file: string, extra: string[]) => {
     const cmd = [process.execPath, BIN, ...ARGS, '--sendmail', '/bin/true', ...extra];
-    const input = openSync(file, 'r');
-    const r = gnuTime
-      ? spawnSync('/usr/bin/time', ['-f', '%M', ...cmd], { stdio: [input, 'ignore', 'pipe'], env: CLEAN_ENV, encoding: 'utf8', timeout: 120_000 })
-      : spawnSync(cmd[0]!, cmd.slice(1), { stdio: [input, 'ignore', 'pipe'], env: CLEAN_ENV, encoding: 'utf8', timeout: 120_000 });
-    closeSync(input);
+    const how = { stdinFile: file, ignoreStdout: true, env: CLEAN_ENV, timeout: 120_000 };
+    const r = gnuTime ? runText('/usr/bin/time', ['-f', '%M', ...cmd], how) : runText(cmd[0]!, cmd.slice(1), how);
     const lines = r.stderr.trim().split('\n');
     return { status: r.status, kb: gnuTime ? Number(lines.pop()) : undefined, stderr: lines.join('\n') };
   };

@@ -2,10 +2,10 @@
  * Runs the real program (bin/autoreply) as a process, with a fake submission
  * program that records its arguments and the exact bytes it was given.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runBytes } from './exec.js';
 
 export const PROJECT = resolve(import.meta.dirname, '../..');
 export const BIN = join(PROJECT, 'bin/autoreply');
@@ -49,8 +49,8 @@ export interface Run {
 export function autoreply(args: string[], input: string | Buffer = '', env: Record<string, string> = {}): Run {
   // env -i, as an MTA's pipe does: nothing of the test runner's environment
   // (tap injects NODE_OPTIONS into child processes) reaches the program.
-  const vars = Object.entries({ PATH: '/usr/local/bin:/usr/bin:/bin', ...env }).map(([k, v]) => `${k}=${v}`);
-  const r = spawnSync('/usr/bin/env', ['-i', ...vars, process.execPath, BIN, ...args], {
+  const r = runBytes(process.execPath, [BIN, ...args], {
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', ...env },
     input: typeof input === 'string' ? Buffer.from(input, 'latin1') : input,
     timeout: 30_000,
   });

@@ -1,8 +1,8 @@
 /** Helpers for the once database tests: temp dirs, real processes, file snapshots. */
 import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, chmodSync } from 'node:fs';
-import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runText, type RunOptions } from '../helpers/exec.js';
 
 export const PROJECT = resolve(import.meta.dirname, '../..');
 export const AUTOREPLY = join(PROJECT, 'bin/autoreply');
@@ -20,23 +20,9 @@ export interface Ran {
 }
 
 /** Run bin/autoreply with `args` (synchronously). */
-export function cli(args: string[], opts: SpawnSyncOptions & { input?: string | Buffer } = {}): Ran {
-  const r = spawnSync(process.execPath, [AUTOREPLY, ...args], { encoding: 'utf8', ...opts });
-  return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
-}
-
-/** Run bin/autoreply asynchronously (for bursts). */
-export function cliAsync(args: string[], input: string, env: NodeJS.ProcessEnv): Promise<Ran> {
-  return new Promise((res) => {
-    const c = spawn(process.execPath, [AUTOREPLY, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('close', (status) => res({ status, stdout, stderr }));
-    c.stdin.on('error', () => {});
-    c.stdin.end(input);
-  });
+export function cli(args: string[], opts: RunOptions = {}): Ran {
+  const r = runText(process.execPath, [AUTOREPLY, ...args], opts);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function builtReason(): string | undefined {

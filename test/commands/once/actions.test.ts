@@ -4,11 +4,11 @@
  */
 import t from 'tap';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { LmdbOnceStore } from '../../../src/once/lmdb/store.js';
 import { onceRun } from '../../helpers/once.js';
 import { tempDir, snapshot } from '../../once/util.js';
+import { execa } from 'execa';
 
 const DAY = 86400e3;
 
@@ -178,7 +178,7 @@ t.test('once subcommands', async (t) => {
     }
     t.same(snapshot(bad), before);
 
-    const holder = spawn('flock', ['-x', `${db}.lock`, 'sleep', '5']);
+    const holder = execa('flock', ['-x', `${db}.lock`, 'sleep', '5'], { reject: false });
     t.teardown(() => holder.kill());
     await new Promise((r) => setTimeout(r, 300));
     process.env.AUTOREPLY_ONCE_LOCK_TIMEOUT = '0.5';

@@ -6,7 +6,6 @@
  */
 import t, { type Test } from 'tap';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { accountFor, parsePasswdLine, type Account } from '../../../src/commands/vacation/account.js';
@@ -14,6 +13,7 @@ import { runVacationSwitch, type SwitchDeps } from '../../../src/commands/vacati
 import { expansionProblems } from '../../../src/commands/vacation/message-text.js';
 import { AutoreplyError } from '../../../src/errors.js';
 import { LmdbOnceStore } from '../../../src/once/lmdb/store.js';
+import { runText } from '../../helpers/exec.js';
 
 const PROJECT = resolve(import.meta.dirname, '../../..');
 const NOW = new Date('2026-07-12T08:03:00Z');
@@ -325,7 +325,7 @@ t.test('whose vacation: root names the user', async (t) => {
 
 t.test('through bin/autoreply', async (t) => {
   const bin = join(PROJECT, 'bin/autoreply');
-  const run = (args: string[]) => spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, bin, ...args], { encoding: 'utf8', input: '' });
+  const run = (args: string[]) => runText(process.execPath, [bin, ...args], { env: { NODE_OPTIONS: undefined }, extendEnv: true, input: '' });
   const help = run(['vacation', 'on', '--help']);
   t.equal(help.status, 0, help.stderr);
   for (const o of ['--message', '--start', '--end', '--alias', '--user']) t.match(help.stdout, new RegExp(`^\\s+${o}\\b`, 'm'), `on --help lists ${o}`);

@@ -5,7 +5,6 @@
  */
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { open } from 'lmdb';
@@ -16,6 +15,7 @@ import type { OnceClaim, OnceEntry, OnceStore } from '../../../src/once/store.js
 import { AutoreplyError } from '../../../src/errors.js';
 import { tempDir, snapshot, isRoot } from '../util.js';
 import { autoreply, fakeSendmail } from '../../helpers/cli.js';
+import { runText } from '../../helpers/exec.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -149,7 +149,7 @@ t.test('failure: the directory does not exist', async (t) => {
 /** Root writes anywhere: this test runs the program as nobody, when it can. */
 function nobodySkip(): string | false {
   if (!isRoot()) return 'run as root, which can switch to nobody';
-  const r = spawnSync(process.execPath, ['-e', 'process.exit(0)'], { uid: 65534, gid: 65534 });
+  const r = runText(process.execPath, ['-e', 'process.exit(0)'], { uid: 65534, gid: 65534 });
   return r.status === 0 ? false : 'cannot run node as nobody here';
 }
 
@@ -157,11 +157,11 @@ t.test('failure: the directory is not writable', { skip: nobodySkip() }, async (
   const dir = tempDir(t);
   chmodSync(dir, 0o755);
   const db = join(dir, 'once');
-  // Through env(1), so that the test runner does not instrument the child.
-  const child = spawnSync(
-    '/usr/bin/env',
-    ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, join(import.meta.dirname, '../../../bin/autoreply'), '--once', db, '--to', 'a@x.org', '--text', 'hi', '--sendmail', '/bin/true', '--sender', 'a@x.org', '--recipient', 'b@y.org'],
-    { uid: 65534, gid: 65534, input: 'From: a@x.org\nTo: b@y.org\nSubject: s\n\nhi\n', encoding: 'utf8' },
+  // A clean environment, so that the test runner does not instrument the child.
+  const child = runText(
+    process.execPath,
+    [join(import.meta.dirname, '../../../bin/autoreply'), '--once', db, '--to', 'a@x.org', '--text', 'hi', '--sendmail', '/bin/true', '--sender', 'a@x.org', '--recipient', 'b@y.org'],
+    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, uid: 65534, gid: 65534, input: 'From: a@x.org\nTo: b@y.org\nSubject: s\n\nhi\n' },
   );
   t.equal(child.status, 75, child.stderr);
   t.match(child.stderr, new RegExp(`once database ${db}: directory .* is not writable`));
@@ -268,10 +268,10 @@ t.test('failure: an LMDB database created by another program', async (t) => {
 /** A small file system to fill: a 512 KiB tmpfs, when this machine lets us mount one. */
 function smallDisk(): { path: string } | { skip: string } {
   const dir = mkdtempSync(join(tmpdir(), 'autoreply-small-'));
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dir], { encoding: 'utf8' });
+  const m = runText('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dir]);
   if (m.status === 0) return { path: dir };
   rmSync(dir, { recursive: true, force: true });
-  return { skip: `cannot mount a small tmpfs here (${m.stderr.trim() || m.error?.message})` };
+  return { skip: `cannot mount a small tmpfs here (${m.stderr.trim() || m.failure})` };
 }
 const disk = smallDisk();
 
@@ -279,7 +279,7 @@ t.test('failure: disk full', { skip: 'skip' in disk ? disk.skip : false }, async
   if (!('path' in disk)) return;
   const mnt = disk.path;
   t.teardown(() => {
-    spawnSync('umount', [mnt]);
+    runText('umount', [mnt]);
     rmSync(mnt, { recursive: true, force: true });
   });
   const db = join(mnt, 'once');

@@ -4,12 +4,12 @@
  * sendmail that keeps every message it is given, and read the once database the
  * way a user would (`autoreply once list --json`).
  */
-import { spawnSync } from 'node:child_process';
 import { deliverRun, type InProcessOptions } from '../../helpers/deliver.js';
 import { onceRun } from '../../helpers/once.js';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runBytes } from '../../helpers/exec.js';
 
 export const PROJECT = resolve(import.meta.dirname, '../../..');
 export const BIN = join(PROJECT, 'bin/autoreply');
@@ -52,8 +52,9 @@ export interface Run {
 export async function autoreply(args: string[], input: string | Buffer = '', cwd?: string, opts: InProcessOptions = {}): Promise<Run> {
   // `check` and `once` are commands of their own: run the program for those
   if (cwd === undefined && args[0] !== 'check' && args[0] !== 'once') return deliverRun(args, input, {}, opts);
-  // Through env(1) with a clean environment, so that the test runner does not instrument the child.
-  const r = spawnSync('/usr/bin/env', ['-i', 'PATH=/usr/local/bin:/usr/bin:/bin', process.execPath, BIN, ...args], {
+  // A clean environment, so that the test runner does not instrument the child.
+  const r = runBytes(process.execPath, [BIN, ...args], {
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
     input: typeof input === 'string' ? Buffer.from(input, 'latin1') : input,
     timeout: 60_000,
     maxBuffer: 64 * 1024 * 1024,
