@@ -27,13 +27,14 @@
 // A cache is only used with the build it names and by a node that accepts it;
 // otherwise bin/autoreply compiles from source (slower, same behaviour). Files are
 // replaced by rename, so a delivery running during a rebuild sees a whole build.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, buildSync } from 'esbuild';
 
 const require = createRequire(import.meta.url);
 const DIST = 'dist';
@@ -155,6 +156,96 @@ function pgWithoutCloudflareProbe() {
   };
 }
 
+/**
+ * ioredis, as the Redis store uses it, for less start-up (a Redis delivery paid
+ * about 135M instructions more than one on LMDB, most of it evaluating ioredis):
+ * - @ioredis/commands' table is cut to the commands the store and ioredis itself
+ *   send (IOREDIS_COMMANDS): ioredis defines two methods per command in the table
+ *   and parses every entry's flags at load. A command left out is not a method
+ *   (the store's are checked against the list below, at build time);
+ * - what only some runs need is loaded when first used: node's tls (rediss://),
+ *   assert (redis-errors, for a protocol error), ioredis' Cluster (and node's
+ *   dns it loads), and the debug package (only when DEBUG is set, as it reads
+ *   DEBUG at load; unset, every ioredis debug function is disabled, as with the
+ *   package);
+ * - a script's SHA1 is known from the build (luaSha1) rather than computed with
+ *   node:crypto, which nothing else of a delivery loads.
+ * Each edit must match exactly once, else the build fails (ioredis changed?).
+ */
+const IOREDIS_COMMANDS = [
+  // the store (src/once/redis/store.ts)
+  'eval', 'evalsha', 'script', 'hget', 'hmget', 'hgetall', 'pttl', 'del', 'ping', 'info', 'scan',
+  // ioredis: the handshake, the ready check, disconnecting, pipelines and transactions, subscriber mode
+  'hello', 'auth', 'select', 'client', 'readonly', 'quit', 'multi', 'exec', 'asking',
+  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'monitor',
+];
+/** The SHA1 of each of the store's Lua scripts (scripts.ts): ioredis needs them, node:crypto costs start-up. */
+function luaSha1() {
+  const { outputFiles } = buildSync({ entryPoints: [join(SRC, 'once/redis/scripts.ts')], bundle: true, format: 'cjs', platform: 'node', write: false, logLevel: 'warning' });
+  const mod = { exports: {} };
+  new Function('module', 'exports', outputFiles[0].text)(mod, mod.exports);
+  const out = {};
+  for (const lua of Object.values(mod.exports)) if (typeof lua === 'string') out[lua] = createHash('sha1').update(lua).digest('hex');
+  if (Object.keys(out).length === 0) throw new Error('src/once/redis/scripts.ts: no scripts found');
+  return out;
+}
+function ioredisSlim() {
+  const store = readFileSync(join(SRC, 'once/redis/store.ts'), 'utf8');
+  const used = new Set([...store.matchAll(/this\.redis\.(\w+?)(?:Buffer)?\(/g)].map((m) => m[1].toLowerCase()));
+  for (const m of store.matchAll(/\['(\w+)', k/g)) used.add(m[1]);
+  const own = new Set(['on', 'connect', 'disconnect', 'pipeline', 'onceclaim', 'oncemerge', 'onceprune']);
+  for (const c of used) if (!own.has(c) && !IOREDIS_COMMANDS.includes(c)) throw new Error(`scripts/build.mjs: the Redis store uses ${c}: add it to IOREDIS_COMMANDS`);
+  const edits = {
+    'redis-errors/lib/modern.js': [["const assert = require('assert')", "const assert = (...a) => require('assert')(...a)\nassert.strictEqual = (...a) => require('assert').strictEqual(...a)"]],
+    'ioredis/built/connectors/StandaloneConnector.js': [
+      ['const tls_1 = require("tls");', 'const tls_1 = { get connect() { return require("tls").connect; } };'],
+    ],
+    'ioredis/built/connectors/SentinelConnector/index.js': [
+      ['const tls_1 = require("tls");', 'const tls_1 = { get connect() { return require("tls").connect; } };'],
+    ],
+    'ioredis/built/Script.js': [
+      ['const crypto_1 = require("crypto");', `const knownSha1 = new Map(${JSON.stringify(Object.entries(luaSha1()).map(([lua, sha]) => [lua, sha]))});`],
+      ['this.sha = (0, crypto_1.createHash)("sha1").update(lua).digest("hex");', 'this.sha = knownSha1.get(lua) ?? require("crypto").createHash("sha1").update(lua).digest("hex");'],
+    ],
+    'ioredis/built/Redis.js': [
+      ['const cluster_1 = require("./cluster");', 'const cluster_1 = { get default() { return require("./cluster").default; } };'],
+      ['Redis.Cluster = cluster_1.default;', 'Object.defineProperty(Redis, "Cluster", { configurable: true, enumerable: true, get() { return cluster_1.default; } });'],
+    ],
+    'ioredis/built/index.js': [['var cluster_1 = require("./cluster");', 'var cluster_1 = { get default() { return require("./cluster").default; } };']],
+    'ioredis/built/utils/debug.js': [
+      [
+        'const debug_1 = require("debug");',
+        'const debug_1 = process.env.DEBUG ? require("debug") : { default: Object.assign((namespace) => Object.assign(() => {}, { namespace, enabled: false }), { enabled: () => false }) };',
+      ],
+    ],
+  };
+  const at = (path) => Object.keys(edits).find((k) => path.replace(/\\/g, '/').endsWith(`/node_modules/${k}`));
+  return {
+    name: 'ioredis-slim',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]@ioredis[\\/]commands[\\/]built[\\/]commands\.json$/ }, (args) => {
+        const all = JSON.parse(readFileSync(args.path, 'utf8'));
+        const kept = {};
+        for (const c of IOREDIS_COMMANDS) {
+          if (!all[c]) throw new Error(`@ioredis/commands has no command ${c} (changed?)`);
+          kept[c] = all[c];
+        }
+        return { contents: JSON.stringify(kept), loader: 'json' };
+      });
+      b.onLoad({ filter: /[\\/]node_modules[\\/](redis-errors|ioredis)[\\/].*\.js$/ }, (args) => {
+        const key = at(args.path);
+        if (key === undefined) return undefined;
+        let contents = readFileSync(args.path, 'utf8');
+        for (const [from, to] of edits[key]) {
+          if (contents.split(from).length !== 2) throw new Error(`${key}: expected once: ${from.slice(0, 60)}... (changed?)`);
+          contents = contents.replace(from, () => to);
+        }
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
 /** Bundle one file of dist/ (from a file, or from the source of an entry module) and return its bytes. */
 async function bundle(entry, self) {
   const result = await build({
@@ -171,7 +262,7 @@ async function bundle(entry, self) {
     logLevel: 'warning',
     // left in node_modules: native addons and their loaders, optional natives, libmime's tables
     external: ['libmime', 'msgpackr-extract', 'node-gyp-build-optional-packages', 'pg-native', 'pg-cloudflare'],
-    plugins: [chunkBoundaries(self), lmdbFromNodeModules(), pgWithoutCloudflareProbe()],
+    plugins: [chunkBoundaries(self), lmdbFromNodeModules(), pgWithoutCloudflareProbe(), ...(process.env.SLIM === '0' ? [] : [ioredisSlim()])],
     // src/ is ES modules: `createRequire(import.meta.url)` resolves from dist/, computed only if asked
     define: { 'import.meta.url': '__autoreply_meta.url', AUTOREPLY_VERSION: JSON.stringify(VERSION) },
     banner: { js: "const __autoreply_meta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
@@ -213,7 +304,7 @@ try {
   }
   for (const f of readdirSync(DIST)) if (!keep.has(f)) rmSync(join(DIST, f), { recursive: true, force: true });
 
-  train(work);
+  await train(work);
 
   const kb = (f) => `${(statSync(join(DIST, f)).size / 1024).toFixed(0)} KB`;
   for (const f of [...keep].filter((f) => f.endsWith('.cjs'))) {
@@ -235,7 +326,7 @@ try {
  * exit, the code cache of the files named (it then holds the bytecode of every
  * function that ran). Each file is saved by the one run that trains it.
  */
-function train(work) {
+async function train(work) {
   const message = [
     'From: Alice Example <alice@example.org>',
     'To: Bob <bob@example.com>',
@@ -270,12 +361,76 @@ function train(work) {
     { save: 'quote', args: [...delivery, '--text', 'You wrote:\n$message_quote\n', '--dry-run'], input: htmlMessage },
     // the servers' clients, as far as they run without a server (nothing listens on port 1)
     { save: 'postgres', args: [...delivery, '--once', 'postgresql://autoreply@127.0.0.1:1/mail', '--once-timeout', '2'], input: message, fails: true },
-    { save: 'redis', args: [...delivery, '--once', 'redis://127.0.0.1:1', '--once-timeout', '2'], input: message, fails: true },
+    // Redis: a claim answered by a stand-in server (below), so that the code cache holds what a delivery runs
+    { save: 'redis', args: [...delivery, '--once', 'redis://127.0.0.1:PORT', '--once-timeout', '2'], input: message, redis: true },
   ];
   for (const r of runs) {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, AUTOREPLY_SAVE_CODE_CACHE: r.save };
-    const run = spawnSync(process.execPath, ['bin/autoreply', ...r.args], { input: r.input ?? '', env, encoding: 'utf8' });
+    const run = r.redis ? await withFakeRedis((port) => spawnAsync(process.execPath, ['bin/autoreply', ...r.args.map((a) => a.replace('PORT', port))], { input: r.input ?? '', env }))
+      : spawnSync(process.execPath, ['bin/autoreply', ...r.args], { input: r.input ?? '', env, encoding: 'utf8' });
     if (!r.fails && run.status !== 0) throw new Error(`training run (${r.save}) failed (${run.status}): ${run.stderr}`);
     if (r.fails && run.status !== 75) throw new Error(`training run (${r.save}) should defer, not exit ${run.status}: ${run.stderr}`);
   }
+}
+
+/** A child's exit status and stderr (the build's own event loop keeps running: the stand-in server answers). */
+function spawnAsync(cmd, args, { input, env }) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject).on('close', (status) => resolvePromise({ status, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/**
+ * A stand-in Redis server on a port of 127.0.0.1 for one training run: it
+ * answers HELLO as Redis 7 does (RESP3), a script (EVAL/EVALSHA) with the claim's
+ * "send", anything else with +OK.
+ */
+async function withFakeRedis(run) {
+  const hello = ['%7', '+server', '+redis', '+version', '+7.0.15', '+proto', ':3', '+id', ':1', '+mode', '+standalone', '+role', '+master', '+modules', '*0', ''].join('\r\n');
+  const server = createServer((socket) => {
+    let buf = Buffer.alloc(0);
+    socket.on('error', () => {});
+    socket.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const cmd = parseResp(buf);
+        if (cmd === undefined) break;
+        buf = buf.subarray(cmd.end);
+        const name = cmd.args[0]?.toLowerCase();
+        socket.write(name === 'hello' ? hello : name === 'eval' || name === 'evalsha' ? '*1\r\n$4\r\nsend\r\n' : '+OK\r\n');
+      }
+    });
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    return await run(String(server.address().port));
+  } finally {
+    server.close();
+  }
+}
+
+/** One command (an array of bulk strings) at the start of `buf`: its arguments and length, or undefined if incomplete. */
+function parseResp(buf) {
+  const line = (at) => {
+    const end = buf.indexOf('\r\n', at);
+    return end < 0 ? undefined : { text: buf.toString('latin1', at, end), next: end + 2 };
+  };
+  const head = line(0);
+  if (head === undefined) return undefined;
+  if (head.text[0] !== '*') throw new Error(`stand-in Redis server: unexpected ${JSON.stringify(head.text)}`);
+  const args = [];
+  let at = head.next;
+  for (let i = 0; i < Number(head.text.slice(1)); i++) {
+    const len = line(at);
+    if (len === undefined) return undefined;
+    const n = Number(len.text.slice(1));
+    if (buf.length < len.next + n + 2) return undefined;
+    args.push(buf.toString('latin1', len.next, len.next + n));
+    at = len.next + n + 2;
+  }
+  return { args, end: at };
 }
