@@ -6,11 +6,45 @@ import { isUtf8 as isUtf8Buffer } from 'node:buffer';
  * lengths, hashes, the non-printing check and the reply bytes identical to Exim's,
  * whatever the charset of the data. Convert only at the edges.
  */
-export type ByteString = string;
+declare const BYTES: unique symbol;
+/**
+ * A string the compiler knows holds bytes. The brand exists only at compile time
+ * (at run time it is an ordinary string), so a ByteString can be used wherever a
+ * string is read, but a plain string becomes one only through this module: from raw
+ * bytes (fromBuffer), from text Node decoded (fromText), or through bytes() below.
+ * Buffer's 'latin1' encoding is used here and nowhere else.
+ */
+export type ByteString = string & { readonly [BYTES]: true };
+
+/**
+ * Marks a string as a byte string, without converting it: the one escape hatch,
+ * free at run time. Legitimate only for
+ * - ASCII text: literals and constants, numbers and dates formatted by us, names
+ *   we chose (ASCII is the same bytes in every encoding);
+ * - the result of string operations on byte strings whose other operands are ASCII
+ *   or byte strings: slice, concatenation and template literals, replace, split and
+ *   join, toLowerCase (which keeps 0-255 within 0-255), a regular-expression match.
+ *   None of these creates a character above 0xFF.
+ * Never for text Node decoded from bytes (argv, environment, file names, a decoded
+ * MIME word, a file read as UTF-8): that is fromText.
+ */
+export function bytes(s: string): ByteString {
+  return s as ByteString;
+}
+
+/** The pieces of a byte string split at `sep` (an ASCII string or a regular expression). */
+export function splitBytes(s: ByteString, sep: string | RegExp, limit?: number): ByteString[] {
+  return s.split(sep, limit) as ByteString[];
+}
+
+/** Byte strings joined with `sep` (ASCII or a byte string). */
+export function joinBytes(parts: readonly ByteString[], sep = ''): ByteString {
+  return parts.join(sep) as ByteString;
+}
 
 /** Raw bytes to a byte string. */
 export function fromBuffer(buf: Buffer): ByteString {
-  return buf.toString('latin1');
+  return buf.toString('latin1') as ByteString;
 }
 
 /** A byte string back to raw bytes (for writing to a file, a pipe, a hash). */
@@ -20,16 +54,16 @@ export function toBuffer(s: ByteString): Buffer {
 
 /** Text as Node decoded it (argv, environment, decoded MIME words) to its UTF-8 bytes. */
 export function fromText(s: string): ByteString {
-  return Buffer.from(s, 'utf8').toString('latin1');
+  return Buffer.from(s, 'utf8').toString('latin1') as ByteString;
 }
 
 /** A byte string holding UTF-8 to readable text (for messages shown to people). */
 export function toText(s: ByteString): string {
-  return Buffer.from(s, 'latin1').toString('utf8');
+  return toBuffer(s).toString('utf8');
 }
 
-/** True when every byte is 7-bit ASCII. */
-export function isAscii(s: ByteString): boolean {
+/** True when every byte (or character, of any string) is 7-bit ASCII. */
+export function isAscii(s: string): boolean {
   return !/[\x80-\xff]/.test(s);
 }
 
@@ -45,7 +79,9 @@ export const BLANK_CHARS = ' \t';
  * JavaScript's own trim() also removes byte 0xA0, which in a byte string is
  * often the last byte of a UTF-8 character.
  */
-export function trimChars(s: ByteString, set = SPACE_CHARS, ends: 'both' | 'start' | 'end' = 'both'): ByteString {
+export function trimChars(s: ByteString, set?: string, ends?: 'both' | 'start' | 'end'): ByteString;
+export function trimChars(s: string, set?: string, ends?: 'both' | 'start' | 'end'): string;
+export function trimChars(s: string, set = SPACE_CHARS, ends: 'both' | 'start' | 'end' = 'both'): string {
   let a = 0;
   let b = s.length;
   if (ends !== 'end') while (a < b && set.includes(s[a]!)) a++;
@@ -57,7 +93,9 @@ export function trimChars(s: ByteString, set = SPACE_CHARS, ends: 'both' | 'star
  * A folded header value on one line: every newline with the blanks around it
  * becomes one space (linear, unlike /[ \t]*\n[ \t]*\/g on a long run of blanks).
  */
-export function joinLines(s: ByteString, join = ' '): ByteString {
+export function joinLines(s: ByteString, join?: string): ByteString;
+export function joinLines(s: string, join?: string): string;
+export function joinLines(s: string, join = ' '): string {
   if (!s.includes('\n')) return s;
   const lines = s.split('\n');
   return lines.map((l, i) => trimChars(l, BLANK_CHARS + '\r', i === 0 ? 'end' : i === lines.length - 1 ? 'start' : 'both')).join(join);
@@ -65,7 +103,7 @@ export function joinLines(s: ByteString, join = ' '): ByteString {
 
 /** True when the byte string is well-formed UTF-8. */
 export function isUtf8(s: ByteString): boolean {
-  return isAscii(s) || isUtf8Buffer(Buffer.from(s, 'latin1'));
+  return isAscii(s) || isUtf8Buffer(toBuffer(s));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { fromBuffer } from './bytes.js';
 
 /**
  * The most a file named by the configuration may hold: `file` (the body),
@@ -30,7 +31,7 @@ export function readFileCapped(path: Buffer | string, limit = MAX_FILE_BYTES): B
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       total += n;
-      if (total > limit) throw new FileTooLargeError(typeof path === 'string' ? path : path.toString('latin1'), limit);
+      if (total > limit) throw new FileTooLargeError(typeof path === 'string' ? path : fromBuffer(path), limit);
     }
     return Buffer.concat(chunks, total);
   } finally {

@@ -1,4 +1,4 @@
-import { isUtf8, joinLines, toText, trimChars } from './bytes.js';
+import { bytes, isUtf8, joinLines, toText, trimChars } from './bytes.js';
 import { AutoreplyError, EXIT, type ExitCode } from './errors.js';
 
 /**
@@ -52,5 +52,5 @@ export function describeFailure(err: unknown): { line: string; exitCode: ExitCod
 function oneLine(s: string): string {
   const line = trimChars(joinLines(s));
   if (/[^\x00-\xff]/.test(line)) return line; // already text
-  return isUtf8(line) ? toText(line) : line;
+  return isUtf8(bytes(line)) ? toText(bytes(line)) : line;
 }

@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { bytes, type ByteString } from '../bytes.js';
 import { commentEnd, quotedEnd } from '../message/structured.js';
 import { findAddressEnd, parseAddressList } from './parse.js';
 
@@ -26,10 +26,10 @@ export function sameAddress(a: ByteString, b: ByteString): boolean {
 /** Local part and domain of a bare address; the local part unquoted. No '@': all local part. */
 export function splitAddress(addr: ByteString): { local: ByteString; domain: ByteString } {
   const at = addr.lastIndexOf('@');
-  const local = at === -1 ? addr : addr.slice(0, at);
-  const domain = at === -1 ? '' : addr.slice(at + 1);
+  const local = at === -1 ? addr : bytes(addr.slice(0, at));
+  const domain = bytes(at === -1 ? '' : addr.slice(at + 1));
   const unq = /^"(.*)"$/.exec(local);
-  return { local: unq ? unq[1]!.replace(/\\(.)/g, '$1') : local, domain };
+  return { local: unq ? bytes(unq[1]!.replace(/\\(.)/g, '$1')) : local, domain };
 }
 
 /** `alice+tag@x` without its `+tag` (sub-addressing, VERP), or undefined when it has none. */
@@ -37,7 +37,7 @@ export function withoutDetail(addr: ByteString): ByteString | undefined {
   const { local, domain } = splitAddress(addr);
   const plus = local.indexOf('+');
   if (plus <= 0) return undefined;
-  return domain === '' ? local.slice(0, plus) : `${local.slice(0, plus)}@${domain}`;
+  return bytes(domain === '' ? local.slice(0, plus) : `${local.slice(0, plus)}@${domain}`);
 }
 
 /**
@@ -50,7 +50,7 @@ export function mailboxSegments(value: ByteString): ByteString[] {
   let pos = 0;
   for (;;) {
     const end = findAddressEnd(value, pos);
-    out.push(value.slice(pos, end));
+    out.push(bytes(value.slice(pos, end)));
     if (end >= value.length) return out;
     pos = end + 1;
   }

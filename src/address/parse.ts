@@ -1,4 +1,5 @@
 import { skipCfws } from '../message/structured.js';
+import { bytes, type ByteString } from '../bytes.js';
 
 /**
  * RFC 5322 address parsing the way Exim's parse.c does it
@@ -10,7 +11,7 @@ import { skipCfws } from '../message/structured.js';
 
 export interface ParsedAddress {
   /** The bare address: local part, `@`, domain; quotes kept, comments dropped. */
-  address: string;
+  address: ByteString;
   /** Index in `address` where the domain starts, 0 when there is none. */
   domainStart: number;
 }
@@ -28,7 +29,7 @@ class Parser {
   foundGroup = false;
 
   constructor(
-    readonly s: string,
+    readonly s: ByteString,
     allowGroup: boolean,
   ) {
     this.allowGroup = allowGroup;
@@ -240,12 +241,12 @@ class Parser {
         );
       }
     }
-    return { address, domainStart };
+    return { address: bytes(address), domainStart }; // slices of the byte string s
   }
 }
 
 /** parse_extract_address() on a single address (`${address:}` and friends). */
-export function parseAddress(s: string): ParseResult {
+export function parseAddress(s: ByteString): ParseResult {
   return new Parser(s, false).extract();
 }
 
@@ -253,7 +254,7 @@ export function parseAddress(s: string): ParseResult {
  * parse_find_address_end(): the end of the address starting at `pos` — the next
  * comma outside quotes, comments, angle brackets and source routes.
  */
-export function findAddressEnd(s: string, pos: number): number {
+export function findAddressEnd(s: ByteString, pos: number): number {
   let p = pos;
   let sourceRouting = s[p] === '@';
   let noTerm = sourceRouting ? 1 : 0;
@@ -292,14 +293,14 @@ export function findAddressEnd(s: string, pos: number): number {
  * Every address in a header-style list, as `${addresses:}` finds them (groups
  * allowed; unparsable entries skipped).
  */
-export function parseAddressList(s: string): ParsedAddress[] {
+export function parseAddressList(s: ByteString): ParsedAddress[] {
   const found: ParsedAddress[] = [];
   let allowGroup = true;
   let foundGroup = false;
   let pos = 0;
   for (;;) {
     const end = findAddressEnd(s, pos);
-    const p: Parser = new Parser(s.slice(pos, end), allowGroup);
+    const p: Parser = new Parser(bytes(s.slice(pos, end)), allowGroup);
     p.foundGroup = foundGroup;
     const r = p.extract();
     allowGroup = p.allowGroup;
@@ -312,11 +313,11 @@ export function parseAddressList(s: string): ParsedAddress[] {
 }
 
 /** The local part of a parsed address (quotes kept, as Exim's `${local_part:}`). */
-export function localPartOf(a: ParsedAddress): string {
-  return a.domainStart > 0 ? a.address.slice(0, a.domainStart - 1) : a.address;
+export function localPartOf(a: ParsedAddress): ByteString {
+  return a.domainStart > 0 ? bytes(a.address.slice(0, a.domainStart - 1)) : a.address;
 }
 
 /** The domain of a parsed address, or empty. */
-export function domainOf(a: ParsedAddress): string {
-  return a.domainStart > 0 ? a.address.slice(a.domainStart) : '';
+export function domainOf(a: ParsedAddress): ByteString {
+  return bytes(a.domainStart > 0 ? a.address.slice(a.domainStart) : '');
 }

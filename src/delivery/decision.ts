@@ -1,4 +1,4 @@
-import { toText, type ByteString } from '../bytes.js';
+import { bytes, type ByteString, joinBytes, toText } from '../bytes.js';
 import type { ReplyFields } from '../reply/reply.js';
 import type { RuleHit } from '../rules/rule.js';
 
@@ -41,7 +41,7 @@ export class MalformedReply extends Error {}
  * (UTF-8), not byte by byte.
  */
 export function describeDecision(d: Decision): string {
-  if (d.action === 'send') return `reply to ${toText(d.recipients.map(shortAddress).join(', ')) || '(no recipients)'}`;
+  if (d.action === 'send') return `reply to ${toText(joinBytes(d.recipients.map(shortAddress), ', ')) || '(no recipients)'}`;
   switch (d.why.kind) {
     case 'never_mail':
       return 'no reply: every recipient removed by never_mail';
@@ -60,5 +60,5 @@ export function describeDecision(d: Decision): string {
 
 /** An address for a one-line report: a pathological one is cut. */
 function shortAddress(a: ByteString): ByteString {
-  return a.length > 200 ? `${a.slice(0, 197)}...` : a;
+  return a.length > 200 ? bytes(`${a.slice(0, 197)}...`) : a;
 }

@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { bytes, type ByteString, joinBytes } from '../bytes.js';
 import { bareAddresses } from '../address/list.js';
 import { AutoreplyError, dataError, tempError } from '../errors.js';
 import type { ExpansionContext } from '../expand/context.js';
@@ -79,7 +79,7 @@ async function decide(req: DeliveryRequest, prepared: PreparedSource, message: I
   } catch (err) {
     // the safe profile does not answer what it cannot answer cleanly; an error would bounce to the sender
     if (!(err instanceof MalformedReply)) throw err;
-    return skip({ kind: 'rule', hit: { rule: 'malformed', reason: err.message }, others: [] }, [], logTarget(run));
+    return skip({ kind: 'rule', hit: { rule: 'malformed', reason: bytes(err.message) }, others: [] }, [], logTarget(run));
   }
 }
 
@@ -99,7 +99,7 @@ async function answer(run: Run): Promise<Decision> {
   if (fields === undefined) return skip({ kind: 'never_mail' });
   headers.fields = fields;
   const recipients = replyRecipients(fields);
-  const target = log === undefined ? undefined : { path: log, to: fields.to ?? recipients.join(', ') };
+  const target = log === undefined ? undefined : { path: log, to: fields.to ?? joinBytes(recipients, ', ') };
 
   const refused = judgeRules(run, recipients);
   if (refused !== undefined) return skip(refused, recipients, target);

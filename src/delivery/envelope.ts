@@ -1,4 +1,4 @@
-import { trimChars, type ByteString } from '../bytes.js';
+import { bytes, type ByteString, trimChars } from '../bytes.js';
 import { findHeaders, type IncomingMessage } from '../message/message.js';
 
 /**
@@ -34,7 +34,7 @@ export function envelopeFor(hints: EnvelopeHints, message: IncomingMessage): Env
   let sender = message.mboxSender;
   if (sender === undefined) {
     const returnPath = findHeaders(message, 'return-path')[0]?.raw;
-    if (returnPath !== undefined) sender = trimChars(returnPath).replace(/^<(.*)>$/, '$1');
+    if (returnPath !== undefined) sender = bytes(trimChars(returnPath).replace(/^<(.*)>$/, '$1'));
   }
-  return { ...hints.envelope, sender: sender ?? '' };
+  return { ...hints.envelope, sender: sender ?? bytes('') };
 }

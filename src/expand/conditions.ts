@@ -6,6 +6,7 @@ import { headerForm } from './expander.js';
 import { listItems } from './lists.js';
 import { eximInteger } from './numbers.js';
 import { compileRegex, matchCaptures } from './regex.js';
+import { bytes } from '../bytes.js';
 
 /** Exim conditions we recognise but do not provide (they need a running MTA). */
 const UNSUPPORTED = new Set([
@@ -128,7 +129,7 @@ function twoArg(ex: Expander, name: string, a: Expanded, b: Expanded): boolean {
       // Like Exim, the matching list item becomes $value (inside the if's strings).
       const hit = listItems(y).find((item) => (name === 'inlist' ? item === x : byteCompareIc(item, x) === 0));
       if (hit === undefined) return false;
-      ex.lookupValue = { value: hit, tainted: b.tainted };
+      ex.lookupValue = { value: bytes(hit), tainted: b.tainted };
       return true;
     }
     case 'match': {

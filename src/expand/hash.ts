@@ -1,9 +1,9 @@
 import { createHash } from '../lazy-crypto.js';
-import { toBuffer } from '../bytes.js';
+import { type ByteString, toBuffer } from '../bytes.js';
 import { ExpansionError } from './errors.js';
 
 /** Digest of a byte string; Exim prints md5 in lower case and the SHA family in upper case. */
-export function digest(algorithm: string, s: string, upper: boolean): string {
+export function digest(algorithm: string, s: ByteString, upper: boolean): string {
   const hex = createHash(algorithm).update(toBuffer(s)).digest('hex');
   return upper ? hex.toUpperCase() : hex;
 }

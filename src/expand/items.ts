@@ -12,6 +12,7 @@ import { compileRegex } from './regex.js';
 import { matchAllLimited } from './regex-limit.js';
 import { substr } from './substr.js';
 import { yesNo } from './yesno.js';
+import { bytes, type ByteString, joinBytes, splitBytes } from '../bytes.js';
 
 /** Exim items autoreply recognises but does not provide (they need a running MTA or a database). */
 export const UNSUPPORTED_ITEMS = new Set([
@@ -50,7 +51,7 @@ const numericItem: ItemHandler = (ex, name, skipping, out) => {
   const [v1, v2] = vals as [number, number];
   const value =
     name === 'hash' ? textHash(subject.value, v1, v2) : name === 'nhash' ? numericHash(subject.value, v1, v2) : substr(subject.value, v1, v2);
-  out.add({ value, tainted: subject.tainted });
+  out.add({ value: bytes(value), tainted: subject.tainted });
 };
 
 /**
@@ -74,7 +75,7 @@ const sgItem: ItemHandler = (ex, name, skipping, out) => {
     const idx = m.index ?? 0;
     result += subject.value.slice(last, idx);
     const insert = ex.scoped(() => {
-      ex.captures = Array.from(m, (g) => ({ value: g ?? '', tainted: subject.tainted }));
+      ex.captures = Array.from(m, (g) => ({ value: bytes(g ?? ''), tainted: subject.tainted }));
       return ex.reexpand(repl.value);
     });
     if (insert.tainted) tainted = true;
@@ -83,7 +84,7 @@ const sgItem: ItemHandler = (ex, name, skipping, out) => {
     last = idx + m[0].length;
   }
   result += subject.value.slice(last);
-  out.add({ value: result, tainted });
+  out.add({ value: bytes(result), tainted });
 };
 
 /** `${tr{subject}{from}{to}}`: each byte found in `from` (last occurrence) maps to `to`. */
@@ -93,10 +94,10 @@ const trItem: ItemHandler = (ex, name, skipping, out) => {
   const o2m = to.value.length - 1;
   let value = subject.value;
   if (o2m >= 0) {
-    value = Array.from(subject.value, (c) => {
+    value = bytes(Array.from(subject.value, (c) => {
       const o = from.value.lastIndexOf(c);
       return o < 0 ? c : (to.value[o < o2m ? o : o2m] as string);
-    }).join('');
+    }).join(''));
   }
   out.add({ value, tainted: taintOf(subject, from, to) });
 };
@@ -106,13 +107,13 @@ const readfileItem: ItemHandler = (ex, name, skipping, out) => {
   const [path, eol] = ex.readSubs(2, 1, skipping, name) as [Expanded, Expanded | undefined];
   if (skipping) return;
   if (path.tainted) throw new ExpansionError(`Tainted arg 1 for readfile: '${path.value}'`);
-  let data: string;
+  let data: ByteString;
   try {
     data = ex.ctx.readFile(path.value);
   } catch (e) {
     throw new ExpansionError(`failed to open ${path.value}: ${strerror(e)}`);
   }
-  if (eol) data = data.split('\n').join(eol.value);
+  if (eol) data = joinBytes(splitBytes(data, '\n'), eol.value);
   out.add({ value: data, tainted: eol?.tainted === true });
 };
 
@@ -173,7 +174,7 @@ const extractItem: ItemHandler = (ex, name, skipping, out) => {
       let v = ex.expand(true, false);
       ex.pos++;
       if (i === 0) {
-        v = { value: trimSpace(v.value), tainted: v.tainted };
+        v = { value: bytes(trimSpace(v.value)), tainted: v.tainted };
         if (v.value === '') throw new ExpansionError('first argument of "extract" must not be empty');
         if (/^-?[0-9]*$/.test(v.value)) {
           const neg = v.value.startsWith('-');
@@ -186,11 +187,11 @@ const extractItem: ItemHandler = (ex, name, skipping, out) => {
     if (field !== undefined) {
       const [, seps, str] = subs as [Expanded, Expanded, Expanded];
       const got = fieldOf(field, seps.value, str.value);
-      ex.lookupValue = got === undefined ? undefined : { value: got, tainted: str.tainted };
+      ex.lookupValue = got === undefined ? undefined : { value: bytes(got), tainted: str.tainted };
     } else {
       const [key, str] = subs as [Expanded, Expanded];
       const got = keyedValue(key.value, str.value);
-      ex.lookupValue = got === undefined ? undefined : { value: got, tainted: str.tainted };
+      ex.lookupValue = got === undefined ? undefined : { value: bytes(got), tainted: str.tainted };
     }
     yesNo(ex, false, ex.lookupValue !== undefined, saved, name, out);
   });
@@ -267,7 +268,7 @@ const listextractItem: ItemHandler = (ex, name, skipping, out) => {
       const items = listItems(list.value);
       const idx = field > 0 ? field - 1 : field < 0 ? items.length + field : -1;
       const got = idx >= 0 ? items[idx] : undefined;
-      value = got === undefined ? undefined : { value: got, tainted: list.tainted };
+      value = got === undefined ? undefined : { value: bytes(got), tainted: list.tainted };
     }
     ex.lookupValue = value;
     yesNo(ex, skipping, value !== undefined, saved, name, out);

@@ -8,11 +8,16 @@ import { listItems } from './lists.js';
 import { decodeRfc2047, encodeRfc2047 } from './rfc2047.js';
 import { base64, base64Decode, escape8bit, escapePrinting, hex2b64, quote, quoteLocalPart } from './text.js';
 import { substr } from './substr.js';
+import { bytes, type ByteString } from '../bytes.js';
 
-/** A plain string function lifted to an operator that keeps its input's taint. */
+/**
+ * A plain string function lifted to an operator that keeps its input's taint. The
+ * functions work on the byte string they are given and return bytes (string
+ * operations, ASCII, or bytes made by fromBuffer/fromText), so the result is branded here.
+ */
 const op =
-  (f: (s: string, name: string, arg: string | undefined) => string): OperatorHandler =>
-  (sub, name, arg) => ({ value: f(sub.value, name, arg), tainted: sub.tainted });
+  (f: (s: ByteString, name: string, arg: string | undefined) => string): OperatorHandler =>
+  (sub, name, arg) => ({ value: bytes(f(sub.value, name, arg)), tainted: sub.tainted });
 
 /** Names that contain an underscore as part of the name, not before arguments. */
 const UNDERSCORE_NAMES = new Map<string, OperatorHandler | undefined>([
@@ -161,7 +166,7 @@ function numericArgs(name: string, arg: string | undefined, signed: boolean): [n
 }
 
 /** `${addresses:}` with an optional `>X` output separator (X doubled inside addresses). */
-function addresses(input: string): string {
+function addresses(input: ByteString): string {
   let s = input;
   let p = 0;
   while (isSpace(s[p])) p++;
@@ -169,8 +174,8 @@ function addresses(input: string): string {
   if (s[p] === '>') {
     if (p + 1 >= s.length) throw new ExpansionError(`output separator missing in expanding \${addresses:${s.slice(p)}}`);
     sep = s[p + 1] as string;
-    s = s.slice(p + 2);
-  } else s = s.slice(p);
+    s = bytes(s.slice(p + 2));
+  } else s = bytes(s.slice(p));
   const out: string[] = [];
   for (const a of parseAddressList(s)) {
     let text = a.address.split(sep).join(sep + sep);
@@ -180,13 +185,13 @@ function addresses(input: string): string {
   return out.join(sep);
 }
 
-function sha2(s: string, _name: string, arg: string | undefined): string {
+function sha2(s: ByteString, _name: string, arg: string | undefined): string {
   const bits = arg ?? '256';
   if (!['256', '384', '512'].includes(bits)) throw new ExpansionError(`sha2 hash length "${bits}" not supported`);
   return digest(`sha${bits}`, s, true);
 }
 
-function sha3(s: string, _name: string, arg: string | undefined): string {
+function sha3(s: ByteString, _name: string, arg: string | undefined): string {
   const bits = arg ?? '256';
   if (!['224', '256', '384', '512'].includes(bits)) throw new ExpansionError(`sha3 hash length "${bits}" not supported`);
   return digest(`sha3-${bits}`, s, true);

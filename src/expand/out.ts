@@ -1,5 +1,6 @@
 import type { DataSpan, Expanded } from './context.js';
 import { ExpansionError } from './errors.js';
+import { bytes, type ByteString } from '../bytes.js';
 
 /**
  * The largest result one expansion may have, in bytes. Message data can make a
@@ -51,7 +52,8 @@ export class Out {
   }
 
   result(): Expanded {
-    const value = this.parts.join('');
+    // template text (slices of the byte-string template, ASCII escapes) and byte-string values
+    const value = bytes(this.parts.join(''));
     if (!this.tainted) return { value, tainted: false };
     return { value, tainted: true, spans: this.spans };
   }
@@ -69,5 +71,5 @@ export function dataSpans(v: Expanded): readonly DataSpan[] {
   return v.spans ?? [[0, v.value.length]];
 }
 
-export const untainted = (value: string): Expanded => ({ value, tainted: false });
-export const EMPTY: Expanded = { value: '', tainted: false };
+export const untainted = (value: ByteString): Expanded => ({ value, tainted: false });
+export const EMPTY: Expanded = { value: bytes(''), tainted: false };

@@ -1,6 +1,7 @@
 import type { Expanded } from './context.js';
 import { ExpansionError } from './errors.js';
 import { execLimited, limitedRegExp } from './regex-limit.js';
+import { bytes } from '../bytes.js';
 
 /**
  * PCRE (as Exim 4.96 uses it: PCRE2, no UTF mode) translated to a JavaScript
@@ -278,5 +279,5 @@ export function matchCaptures(re: RegExp, subject: Expanded): Expanded[] | undef
   re.lastIndex = 0;
   const m = execLimited(re, subject.value);
   if (!m) return undefined;
-  return Array.from(m, (g) => ({ value: g ?? '', tainted: subject.tainted }));
+  return Array.from(m, (g) => ({ value: bytes(g ?? ''), tainted: subject.tainted }));
 }

@@ -1,6 +1,7 @@
 import { isSpace } from './chars.js';
 import { ExpansionError } from './errors.js';
 import { base64Decode } from './text.js';
+import { bytes, type ByteString, fromText, toBuffer } from '../bytes.js';
 
 /**
  * parse_quote_2047() as `${rfc2047:}` calls it (charset UTF-8, no folding): when
@@ -45,7 +46,7 @@ interface MimeWord {
   start: number;
   end: number;
   charset: string;
-  bytes: string;
+  bytes: ByteString;
 }
 
 /**
@@ -71,8 +72,8 @@ function nextMimeWord(s: string, from: number): MimeWord | undefined {
     if (end < 0 || q2 - q1 !== 2) continue;
     const enc = (window[q1 + 1] as string).toUpperCase();
     const data = window.slice(q2 + 1, end);
-    const bytes = enc === 'B' ? base64Decode(data) : enc === 'Q' ? qpDecode(data) : undefined;
-    if (bytes !== undefined) return { start, end: start + end + 2, charset: window.slice(2, q1), bytes };
+    const decoded = enc === 'B' ? base64Decode(data) : enc === 'Q' ? qpDecode(data) : undefined;
+    if (decoded !== undefined) return { start, end: start + end + 2, charset: window.slice(2, q1), bytes: bytes(decoded) };
   }
 }
 
@@ -102,7 +103,7 @@ function qpDecode(data: string): string | undefined {
  * `?`; text between words is kept, except whitespace between two decodable words.
  * A string without any decodable word is returned unchanged.
  */
-export function decodeMimeWords(s: string, convert?: (bytes: string, charset: string) => string): string {
+export function decodeMimeWords(s: ByteString, convert?: (data: ByteString, charset: string) => ByteString): ByteString {
   let word = nextMimeWord(s, 0);
   if (!word) return s;
   let out = '';
@@ -118,21 +119,21 @@ export function decodeMimeWords(s: string, convert?: (bytes: string, charset: st
       if (p === word.start) pos = p;
     }
   }
-  return out + s.slice(pos);
+  return bytes(out + s.slice(pos));
 }
 
 /**
  * `${rfc2047d:}`: decodes encoded words into UTF-8 bytes (Exim's headers_charset);
  * a charset iconv cannot open fails the expansion, as in Exim.
  */
-export function decodeRfc2047(s: string): string {
-  return decodeMimeWords(s, (bytes, charset) =>
-    charset.toUpperCase() === 'UTF-8' ? bytes : convert(Buffer.from(bytes, 'latin1'), charset),
+export function decodeRfc2047(s: ByteString): ByteString {
+  return decodeMimeWords(s, (data, charset) =>
+    charset.toUpperCase() === 'UTF-8' ? data : convert(toBuffer(data), charset),
   );
 }
 
 /** Charset bytes to UTF-8 bytes (a byte string); an unknown charset fails as iconv does. */
-function convert(bytes: Buffer, charset: string): string {
+function convert(data: Buffer, charset: string): ByteString {
   const cs = charset.replace(/\*.*$/, ''); // RFC 2231 language suffix
   let decoder: InstanceType<typeof TextDecoder>;
   try {
@@ -142,5 +143,5 @@ function convert(bytes: Buffer, charset: string): string {
       `iconv_open("UTF-8", "${charset}") failed: Invalid argument (maybe unsupported conversion)`,
     );
   }
-  return Buffer.from(decoder.decode(bytes), 'utf8').toString('latin1');
+  return fromText(decoder.decode(data));
 }

@@ -1,5 +1,6 @@
 import { isAlnum, isSpace } from './chars.js';
 import { ExpansionError } from './errors.js';
+import { type ByteString, toBuffer } from '../bytes.js';
 
 /**
  * string_printing() as `${escape:}` uses it: printable ASCII and tab stay, the C
@@ -60,8 +61,8 @@ function quoteAlways(s: string): string {
   return `${out}"`;
 }
 
-export function base64(s: string): string {
-  return Buffer.from(s, 'latin1').toString('base64');
+export function base64(s: ByteString): string {
+  return toBuffer(s).toString('base64');
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fromText, type ByteString } from '../bytes.js';
+import { bytes, type ByteString, fromBuffer, fromText, toBuffer } from '../bytes.js';
 import type { Envelope } from '../delivery/envelope.js';
 import type { Expanded, ExpansionContext, HeaderForm } from './context.js';
 import { allHeaders, headerValue, replyAddress } from '../message/header-values.js';
@@ -30,8 +30,8 @@ export function expansionContext(
     reply_address: () => dirty(replyAddress(msg)),
     sender_address: () => dirty(env.sender),
     return_path: () => dirty(env.sender),
-    sender_address_local_part: () => dirty(env.sender.replace(/@[^@]*$/, '')),
-    sender_address_domain: () => dirty(env.sender.includes('@') ? env.sender.replace(/^.*@/, '') : ''),
+    sender_address_local_part: () => dirty(bytes(env.sender.replace(/@[^@]*$/, ''))),
+    sender_address_domain: () => dirty(bytes(env.sender.includes('@') ? env.sender.replace(/^.*@/, '') : '')),
     // The recipient was validated by the MTA that routed to us: not message data
     // (except under --exim-strict, where Exim's taint rules apply).
     local_part: () => recipientPart(env.localPart),
@@ -45,16 +45,16 @@ export function expansionContext(
     qualify_domain: () => clean(env.qualifyDomain),
     message_headers: () => dirty(allHeaders(msg, false)),
     message_headers_raw: () => dirty(allHeaders(msg, true)),
-    message_body: () => dirty(visible(msg.bodyKept.slice(0, 500))),
-    message_body_end: () => dirty(visible(msg.bodyTail.slice(-500))),
-    message_body_size: () => clean(String(msg.bodySize)),
-    body_linecount: () => clean(String(msg.bodyLineCount)),
-    tod_full: () => clean(todFull(now)),
-    tod_log: () => clean(todLog(now)),
-    tod_logfile: () => clean(todLogfile(now)),
-    tod_zone: () => clean(todZone(now)),
-    tod_bsdinbox: () => clean(todBsdInbox(now)),
-    tod_epoch: () => clean(String(Math.floor(now.getTime() / 1000))),
+    message_body: () => dirty(visible(bytes(msg.bodyKept.slice(0, 500)))),
+    message_body_end: () => dirty(visible(bytes(msg.bodyTail.slice(-500)))),
+    message_body_size: () => clean(bytes(String(msg.bodySize))),
+    body_linecount: () => clean(bytes(String(msg.bodyLineCount))),
+    tod_full: () => clean(bytes(todFull(now))),
+    tod_log: () => clean(bytes(todLog(now))),
+    tod_logfile: () => clean(bytes(todLogfile(now))),
+    tod_zone: () => clean(bytes(todZone(now))),
+    tod_bsdinbox: () => clean(bytes(todBsdInbox(now))),
+    tod_epoch: () => clean(bytes(String(Math.floor(now.getTime() / 1000)))),
   };
   if (!eximTaint) {
     // Beyond Exim, so not under --exim-strict (eximTaint is set exactly then),
@@ -71,16 +71,16 @@ export function expansionContext(
       const value = headerValue(msg, name, form);
       return value === undefined ? undefined : dirty(value);
     },
-    readFile: (path) => readFileCapped(Buffer.from(path, 'latin1')).toString('latin1'),
+    readFile: (path) => fromBuffer(readFileCapped(toBuffer(path))),
     env: (name) => {
       const v = environment[name];
       return v === undefined ? undefined : fromText(v);
     },
-    fileExists: (path) => existsSync(Buffer.from(path, 'latin1')),
+    fileExists: (path) => existsSync(toBuffer(path)),
   };
 }
 
 /** `$message_body`: newlines (and NULs) shown as spaces. */
 function visible(s: ByteString): ByteString {
-  return s.replace(/[\n\0]/g, ' ');
+  return bytes(s.replace(/[\n\0]/g, ' '));
 }

@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { bytes, type ByteString } from '../bytes.js';
 import { todLog } from '../time/tod.js';
 import type { ReplyFields } from '../reply/reply.js';
 
@@ -18,15 +18,15 @@ export function sentRecord(now: Date, f: ReplyFields): ByteString {
   if (f.bcc !== undefined) out += `  Bcc: ${f.bcc}\n`;
   if (f.subject !== undefined) out += `  Subject: ${f.subject}\n`;
   if (f.headers !== undefined) out += `  ${f.headers}\n`;
-  return out;
+  return bytes(out);
 }
 
 /** Suppressed by the once database; Exim cuts the address at 200 characters. */
 export function previouslySentRecord(now: Date, to: ByteString): ByteString {
-  return `${stamp(now)}\n  previously sent to ${to.slice(0, 200)}\n`;
+  return bytes(`${stamp(now)}\n  previously sent to ${to.slice(0, 200)}\n`);
 }
 
 /** Refused by a safety rule (not in Exim: its transport has no such rules). */
 export function notSentRecord(now: Date, to: ByteString, rule: string): ByteString {
-  return `${stamp(now)}\n  not sent to ${to.slice(0, 200)}: ${rule}\n`;
+  return bytes(`${stamp(now)}\n  not sent to ${to.slice(0, 200)}: ${rule}\n`);
 }

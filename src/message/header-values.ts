@@ -1,5 +1,5 @@
 import type LibMime from 'libmime';
-import { fromText, isAscii, trimChars, type ByteString } from '../bytes.js';
+import { bytes, type ByteString, fromText, isAscii, toBuffer, trimChars } from '../bytes.js';
 import { lazyRequire } from '../lazy.js';
 import type { HeaderForm } from '../expand/context.js';
 import { decodeMimeWords } from '../expand/rfc2047.js';
@@ -36,7 +36,7 @@ export function headerValue(msg: IncomingMessage, name: string, form: HeaderForm
  */
 export function allHeaders(msg: IncomingMessage, raw: boolean): ByteString {
   return joinFields(
-    msg.headers.map((h) => `${h.name}:${h.raw}`),
+    msg.headers.map((h) => bytes(`${h.name}:${h.raw}`)),
     raw ? 'raw' : 'bytes',
     '\n',
   );
@@ -48,14 +48,15 @@ export function allHeaders(msg: IncomingMessage, raw: boolean): ByteString {
  * (before decoding, as Exim does).
  */
 function joinFields(values: ByteString[], form: HeaderForm, joiner: string): ByteString {
-  let out = '';
+  let joined = '';
   for (const value of values) {
     const v = form === 'raw' ? value : trim(value);
-    const take = Math.min(v.length, HEADER_INSERT_MAXLEN - out.length);
-    if (form === 'raw') out += v.slice(0, take);
-    else if (take > 0) out += (out === '' ? '' : joiner) + v.slice(0, take);
-    if (out.length >= HEADER_INSERT_MAXLEN) break;
+    const take = Math.min(v.length, HEADER_INSERT_MAXLEN - joined.length);
+    if (form === 'raw') joined += v.slice(0, take);
+    else if (take > 0) joined += (joined === '' ? '' : joiner) + v.slice(0, take);
+    if (joined.length >= HEADER_INSERT_MAXLEN) break;
   }
+  const out = bytes(joined);
   return form === 'raw' ? out : decodeEncodedWords(out, form === 'decoded');
 }
 
@@ -86,7 +87,7 @@ export function decodeEncodedWords(value: ByteString, toUtf8: boolean): ByteStri
     if (cs === 'ISO-8859-1' || cs === 'LATIN1') return fromText(bytes);
     const mime = loadLibmime(); // outside the conversion: a missing libmime is not a bad word
     try {
-      return fromText(mime.decodeWord(charset, 'B', Buffer.from(bytes, 'latin1').toString('base64')));
+      return fromText(mime.decodeWord(charset, 'B', toBuffer(bytes).toString('base64')));
     } catch {
       return bytes; // iconv could not convert: Exim keeps the bytes
     }
@@ -100,6 +101,6 @@ export function decodeEncodedWords(value: ByteString, toUtf8: boolean): ByteStri
 export function replyAddress(msg: IncomingMessage): ByteString {
   let value = headerValue(msg, 'reply-to', 'raw');
   if (value === undefined || trim(value) === '') value = headerValue(msg, 'from', 'raw');
-  if (value === undefined) return '';
-  return trim(value.replace(/\n/g, ' '));
+  if (value === undefined) return bytes('');
+  return trim(bytes(value.replace(/\n/g, ' ')));
 }

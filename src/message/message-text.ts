@@ -1,4 +1,4 @@
-import { fromText, toBuffer, type ByteString } from '../bytes.js';
+import { bytes, type ByteString, fromBuffer, fromText, toBuffer } from '../bytes.js';
 import { readFileCapped } from '../files.js';
 import type { IncomingMessage } from './message.js';
 
@@ -46,7 +46,7 @@ const texts = new WeakMap<IncomingMessage, ByteString>();
 
 /** The decoded text of a prepared message ('' when not prepared, or when it has none). */
 export function messageTextOf(msg: IncomingMessage): ByteString {
-  return texts.get(msg) ?? '';
+  return texts.get(msg) ?? bytes('');
 }
 
 /** Whether prepareMessageText has run for this message. */
@@ -59,11 +59,13 @@ export function messageTextReady(msg: IncomingMessage): boolean {
  * line), joined by newlines, without a final newline; '' for an empty text.
  */
 export function quoteLines(text: ByteString, lines: number): ByteString {
-  if (text === '') return '';
-  return text
-    .split('\n', lines)
-    .map((l) => (l === '' ? '>' : `> ${l}`))
-    .join('\n');
+  if (text === '') return text;
+  return bytes(
+    text
+      .split('\n', lines)
+      .map((l) => (l === '' ? '>' : `> ${l}`))
+      .join('\n'),
+  );
 }
 
 /** Whether any string among the option values names `$message_text` or `$message_quote`. */
@@ -74,7 +76,7 @@ export function optionsNameMessageText(options: object): boolean {
 /** Whether a `file` read with file_expand names them; an unreadable file does not (the body step reports it). */
 export function fileNamesMessageText(path: ByteString): boolean {
   try {
-    return NAMES_TEXT.test(readFileCapped(toBuffer(path)).toString('latin1'));
+    return NAMES_TEXT.test(fromBuffer(readFileCapped(toBuffer(path))));
   } catch {
     return false;
   }
@@ -86,7 +88,7 @@ export async function prepareMessageText(msg: IncomingMessage): Promise<void> {
   let text = '';
   try {
     const { decodeMessageText } = await import('./quote.js');
-    text = await decodeMessageText(toBuffer(`${msg.headerBlock}\n${msg.bodyKept.slice(0, TEXT_INPUT_LIMIT)}`));
+    text = await decodeMessageText(toBuffer(bytes(`${msg.headerBlock}\n${msg.bodyKept.slice(0, TEXT_INPUT_LIMIT)}`)));
   } catch {
     // a message mailparser cannot read quotes as nothing
   }
@@ -104,12 +106,12 @@ export function tidyText(text: string): ByteString {
   while (a < b && blank(lines[a]!)) a++;
   while (b > a && blank(lines[b - 1]!)) b--;
   // TEXT_LIMIT characters are at least TEXT_LIMIT bytes
-  const bytes = fromText(lines.slice(a, b).join('\n').slice(0, TEXT_LIMIT));
-  if (bytes.length <= TEXT_LIMIT) return bytes;
+  const utf8 = fromText(lines.slice(a, b).join('\n').slice(0, TEXT_LIMIT));
+  if (utf8.length <= TEXT_LIMIT) return utf8;
   // cut at a character boundary: not before a UTF-8 continuation byte
   let end = TEXT_LIMIT;
-  while (end > 0 && (bytes.charCodeAt(end) & 0xc0) === 0x80) end--;
-  return bytes.slice(0, end);
+  while (end > 0 && (utf8.charCodeAt(end) & 0xc0) === 0x80) end--;
+  return bytes(utf8.slice(0, end));
 }
 
 function blank(line: string): boolean {

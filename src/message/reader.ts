@@ -1,4 +1,4 @@
-import { BLANK_CHARS, trimChars, type ByteString } from '../bytes.js';
+import { BLANK_CHARS, bytes, fromBuffer, joinBytes, toBuffer, trimChars, type ByteString } from '../bytes.js';
 import type { HeaderField, IncomingMessage } from './message.js';
 
 /**
@@ -54,10 +54,10 @@ export class MessageReader {
     }
     if (this.phase !== 'body' && this.partialLength > 0) {
       // last line without newline: still part of the header block
-      const line = Buffer.concat(this.partial).toString('latin1');
+      const line = fromBuffer(Buffer.concat(this.partial));
       this.partial = [];
       this.partialLength = 0;
-      this.takeLine(line + '\n', false);
+      this.takeLine(bytes(line + '\n'), false);
     }
     let tail = this.tail;
     let size = this.bodySize;
@@ -69,14 +69,14 @@ export class MessageReader {
       tail = tail.subarray(0, tail.length - 1);
       if (kept.length > size) kept = kept.subarray(0, size);
     }
-    const headerBlock = this.headerLines.join('');
+    const headerBlock = joinBytes(this.headerLines);
     return {
       headers: splitFields(this.headerLines),
       headerBlock,
-      bodyKept: kept.toString('latin1'),
+      bodyKept: fromBuffer(kept),
       bodySize: size,
       bodyLineCount: this.bodyLines,
-      bodyTail: tail.toString('latin1'),
+      bodyTail: fromBuffer(tail),
       ...(this.mboxSender !== undefined ? { mboxSender: this.mboxSender } : {}),
       ...(this.headerOverflow ? { oversized: `its header block is larger than ${MAX_HEADER_BLOCK} bytes` } : {}),
     };
@@ -116,14 +116,14 @@ export class MessageReader {
       pos = nl + 1;
       let line: ByteString;
       if (this.partialLength > 0) {
-        line = Buffer.concat([...this.partial, piece]).toString('latin1');
+        line = fromBuffer(Buffer.concat([...this.partial, piece]));
         this.partial = [];
         this.partialLength = 0;
       } else {
-        line = piece.toString('latin1');
+        line = fromBuffer(piece);
       }
       const rest = this.takeLine(line, true);
-      if (rest !== undefined) this.body(Buffer.from(rest, 'latin1'));
+      if (rest !== undefined) this.body(toBuffer(rest));
     }
     if (pos < data.length) this.body(pos === 0 ? data : data.subarray(pos));
   }
@@ -151,7 +151,7 @@ export class MessageReader {
         this.hasMboxLine = true;
         const m = /^From (\S*)/.exec(line);
         const who = m?.[1] ?? '';
-        this.mboxSender = who === 'MAILER-DAEMON' ? '' : who.replace(/^<(.*)>$/, '$1');
+        this.mboxSender = bytes(who === 'MAILER-DAEMON' ? '' : who.replace(/^<(.*)>$/, '$1'));
         return undefined;
       }
     }
@@ -173,7 +173,7 @@ export class MessageReader {
     if (this.headerBytes > MAX_HEADER_BLOCK) {
       this.headerOverflow = true;
     } else if (isContinuation) {
-      this.headerLines[this.headerLines.length - 1] += line;
+      this.headerLines[this.headerLines.length - 1] = bytes(this.headerLines[this.headerLines.length - 1] + line);
     } else {
       this.headerLines.push(line);
     }
@@ -207,7 +207,7 @@ function isHeaderStart(line: ByteString): boolean {
 function splitFields(lines: ByteString[]): HeaderField[] {
   return lines.map((line) => {
     const colon = line.indexOf(':');
-    return { name: trimChars(line.slice(0, colon), BLANK_CHARS, 'end'), raw: line.slice(colon + 1) };
+    return { name: trimChars(bytes(line.slice(0, colon)), BLANK_CHARS, 'end'), raw: bytes(line.slice(colon + 1)) };
   });
 }
 
@@ -215,14 +215,14 @@ function splitFields(lines: ByteString[]): HeaderField[] {
 export function finishBody(msg: IncomingMessage, keep: number): IncomingMessage {
   return {
     ...msg,
-    bodyKept: msg.bodyKept.slice(0, keep),
-    bodyTail: msg.bodyTail.slice(-BODY_VISIBLE),
+    bodyKept: bytes(msg.bodyKept.slice(0, keep)),
+    bodyTail: bytes(msg.bodyTail.slice(-BODY_VISIBLE)),
   };
 }
 
 /** Parse a whole message held in memory (tests, reply files, `check`). */
-export function parseMessage(input: Buffer | string, keepBody = 100 * 1024): IncomingMessage {
+export function parseMessage(input: Buffer | ByteString, keepBody = 100 * 1024): IncomingMessage {
   const reader = new MessageReader({ keepBody });
-  reader.push(typeof input === 'string' ? Buffer.from(input, 'latin1') : input);
+  reader.push(typeof input === 'string' ? toBuffer(input) : input);
   return finishBody(reader.finish(), keepBody);
 }

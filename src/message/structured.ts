@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { bytes, type ByteString } from '../bytes.js';
 
 /**
  * The lexical pieces of RFC 5322 structured header values that several readers
@@ -61,7 +61,7 @@ export function stripComments(v: ByteString): ByteString {
       p = from = commentEnd(v, p);
     } else p++;
   }
-  return out + v.slice(from);
+  return bytes(out + v.slice(from));
 }
 
 /** The value split at `sep` where it is outside quoted strings and comments. */
@@ -73,10 +73,10 @@ export function splitOutside(v: ByteString, sep: string): ByteString[] {
     if (c === '"') p = quotedEnd(v, p);
     else if (c === '(') p = commentEnd(v, p);
     else if (c === sep) {
-      out.push(v.slice(from, p));
+      out.push(bytes(v.slice(from, p)));
       from = ++p;
     } else p++;
   }
-  out.push(v.slice(from));
+  out.push(bytes(v.slice(from)));
   return out;
 }

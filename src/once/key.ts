@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { bytes, type ByteString, joinBytes } from '../bytes.js';
 import { bareAddresses } from '../address/list.js';
 
 /**
@@ -17,14 +17,17 @@ import { bareAddresses } from '../address/list.js';
  */
 export function onceKeyFor(to: ByteString, opts: { exact?: boolean; identity?: string | undefined } = {}): ByteString {
   const recipients = opts.exact ? to : normalised(bareAddresses(to));
-  return opts.identity === undefined ? recipients : `${opts.identity} ${recipients}`;
+  // The identity is text (a file name, --handle) put in as it is, not through
+  // fromText: a non-ASCII one is keyed by its code points, as it always was
+  // (changing that would re-key existing entries).
+  return opts.identity === undefined ? recipients : bytes(`${opts.identity} ${recipients}`);
 }
 
 function normalised(addresses: readonly ByteString[]): ByteString {
   const set = new Set<ByteString>();
   for (const a of addresses) {
-    const t = a.toLowerCase();
+    const t = bytes(a.toLowerCase());
     if (t !== '') set.add(t);
   }
-  return [...set].sort().join(',');
+  return joinBytes([...set].sort(), ',');
 }

@@ -11,6 +11,7 @@
  * identity for reply files and --handle (key.ts). Every backend stores them as
  * bytes.
  */
+import type { ByteString } from '../bytes.js';
 
 /** What the store remembers about one key. */
 export interface OnceRecord {
@@ -24,14 +25,14 @@ export interface OnceRecord {
 
 /** One entry as the management commands see it. */
 export interface OnceEntry extends OnceRecord {
-  key: string;
+  key: ByteString;
   /** The mailbox whose entry it is, on a shared server (see OnceClaim.scope), as text; absent for ''. */
   scope?: string;
 }
 
 /** One delivery's question. */
 export interface OnceClaim {
-  key: string;
+  key: ByteString;
   /**
    * The mailbox the reply is for (the envelope recipient as text, lower-cased;
    * '' when unknown). A shared server keeps each mailbox's entries and its rate count
@@ -111,7 +112,7 @@ export interface OnceStore {
    * means every scope (list, prune, clear, export) — an LMDB file has only ''.
    */
   /** One entry, or undefined. */
-  get(key: string, scope: string): Promise<OnceEntry | undefined>;
+  get(key: ByteString, scope: string): Promise<OnceEntry | undefined>;
   /**
    * Every entry, by key (byte order) or by time of the last reply (oldest first),
    * streamed: a database may hold millions; `any` lets the store choose the
@@ -119,7 +120,7 @@ export interface OnceStore {
    */
   entries(order: 'key' | 'time' | 'any', scope: string | undefined): AsyncIterable<OnceEntry>;
   /** Remove one entry; true when it existed. */
-  forget(key: string, scope: string): Promise<boolean>;
+  forget(key: ByteString, scope: string): Promise<boolean>;
   /** Remove entries whose last reply is before `beforeMs`; how many. */
   prune(beforeMs: number, scope: string | undefined): Promise<number>;
   /** Remove every entry (and the rate history); how many entries there were. */

@@ -13,13 +13,13 @@
  * records, each a native `time_t` (8 bytes, little-endian on amd64/arm64; 4 on
  * old 32-bit systems) followed by the `to` string and a NUL byte.
  */
-import { isUtf8, toText } from '../bytes.js';
+import { type ByteString, fromBuffer, fromText, isUtf8, toBuffer, toText } from '../bytes.js';
 import { onceKeyFor } from './key.js';
 import type { OnceEntry } from './store.js';
 
 /** A key (byte string) as JSON fields. */
-function keyFields(key: string): { key: string } | { keyBase64: string } {
-  return isUtf8(key) ? { key: toText(key) } : { keyBase64: Buffer.from(key, 'latin1').toString('base64') };
+function keyFields(key: ByteString): { key: string } | { keyBase64: string } {
+  return isUtf8(key) ? { key: toText(key) } : { keyBase64: toBuffer(key).toString('base64') };
 }
 
 export function entryToJson(e: OnceEntry): Record<string, unknown> {
@@ -42,9 +42,9 @@ export function parseExportLines(text: string): OnceEntry[] {
       throw new Error(`line ${i + 1}: not JSON`);
     }
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error(`line ${i + 1}: not a JSON object`);
-    let key: string;
-    if (typeof o.key === 'string') key = Buffer.from(o.key, 'utf8').toString('latin1');
-    else if (typeof o.keyBase64 === 'string') key = Buffer.from(o.keyBase64, 'base64').toString('latin1');
+    let key: ByteString;
+    if (typeof o.key === 'string') key = fromText(o.key);
+    else if (typeof o.keyBase64 === 'string') key = fromBuffer(Buffer.from(o.keyBase64, 'base64'));
     else throw new Error(`line ${i + 1}: no "key"`);
     if (!key) throw new Error(`line ${i + 1}: empty "key"`);
     let t: number;
@@ -83,7 +83,7 @@ export function parseEximCacheFile(data: Buffer, opts: EximCacheOptions): OnceEn
     const s = p + opts.timeSize;
     const nul = data.indexOf(0, s);
     if (nul < 0) break; // partial record at the end
-    const to = data.subarray(s, nul).toString('latin1');
+    const to = fromBuffer(data.subarray(s, nul));
     p = nul + 1;
     if (!to || t <= 0 || t > 32503680000) continue; // empty or nonsense record
     const key = onceKeyFor(to, { exact: opts.rawKeys });

@@ -1,5 +1,5 @@
 import { readFileCapped } from '../files.js';
-import { type ByteString } from '../bytes.js';
+import { bytes, type ByteString, fromBuffer } from '../bytes.js';
 import { configError } from '../errors.js';
 
 /** One `name = value` setting from a configuration file, with where it was. */
@@ -18,7 +18,7 @@ export interface ConfigSetting {
 export function readConfigFile(path: string): ConfigSetting[] {
   let text: ByteString;
   try {
-    text = readFileCapped(path).toString('latin1');
+    text = fromBuffer(readFileCapped(path));
   } catch (err) {
     throw configError(`cannot read configuration file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
@@ -41,7 +41,7 @@ export function parseConfig(text: ByteString, path = 'configuration'): ConfigSet
     if (!m) throw configError(`${path} line ${start}: expected "name = value", found "${line}"`);
     const name = m[1]!.replace(/-/g, '_');
     if (name === 'driver') continue;
-    settings.push({ name, value: m[2] === undefined ? undefined : dequote(m[2]), line: start });
+    settings.push({ name, value: m[2] === undefined ? undefined : dequote(bytes(m[2])), line: start }); // a piece of the byte string text
   }
   return settings;
 }
@@ -70,5 +70,5 @@ function dequote(value: ByteString): ByteString {
       i += m.length;
     } else out += n;
   }
-  return out;
+  return bytes(out);
 }

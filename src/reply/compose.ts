@@ -1,4 +1,4 @@
-import { isAscii, type ByteString } from '../bytes.js';
+import { bytes, type ByteString, isAscii } from '../bytes.js';
 import { bodyMimeHeaders, encodeHeaderLines, encodeHeaderValue } from './mime.js';
 import type { Threading } from './references.js';
 import { FIELD_HEADERS, type ReplyFields } from './reply.js';
@@ -28,16 +28,17 @@ export function composeReply(p: ReplyParts): ByteString {
   const fields = p.safe ? encodeFields(p.headers.fields) : p.headers.fields;
   const own = p.safe ? p.headers.own.map((h) => ({ name: h.name, value: encodeHeaderValue(h.name, h.value) })) : p.headers.own;
   const writes = (name: string) => own.some((h) => h.name.toLowerCase() === name);
-  let head = optionHeaderLines(fields);
+  let head: string = optionHeaderLines(fields);
   if (!writes('in-reply-to')) head += p.threading.inReplyTo;
   if (!writes('references')) head += p.threading.references;
   if (!writes('auto-submitted')) head += 'Auto-Submitted: auto-replied\n';
   if (p.xLoop !== undefined) head += `X-Loop: ${p.xLoop}\n`;
   const ownLines = own.map((h) => `${h.name}: ${h.value}\n`).join('');
-  if (p.safe) head += mimeLines(p.body, p.returned, (p.headers.fields.headers ?? '') + '\n' + ownLines);
+  if (p.safe) head += mimeLines(p.body, p.returned, bytes((p.headers.fields.headers ?? '') + '\n' + ownLines));
   head += headersOption(fields.headers, p.safe);
   head += ownLines;
-  return `${head}\n${p.body.bytes}${p.returned ?? ''}`;
+  // all byte strings and ASCII
+  return bytes(`${head}\n${p.body.bytes}${p.returned ?? ''}`);
 }
 
 /** The header options that are set, in Exim's order: From, Reply-To, To, Cc, Bcc, Subject. */
@@ -47,15 +48,15 @@ export function optionHeaderLines(f: ReplyFields): ByteString {
     const v = f[key];
     if (v !== undefined) out += `${name}: ${v}\n`;
   }
-  return out;
+  return bytes(out);
 }
 
 /** Exim writes `headers` and a newline whatever it holds, so an empty value ends the header block early; the safe way writes nothing then. */
 function headersOption(headers: ByteString | undefined, safe: boolean): ByteString {
-  if (headers === undefined) return '';
-  if (!safe) return `${headers}\n`;
+  if (headers === undefined) return bytes('');
+  if (!safe) return bytes(`${headers}\n`);
   const lines = headers.endsWith('\n') ? headers.slice(0, -1) : headers;
-  return lines === '' ? '' : `${lines}\n`;
+  return bytes(lines === '' ? '' : `${lines}\n`);
 }
 
 /** Header values with 8-bit text become RFC 2047 words. */
@@ -76,7 +77,7 @@ function encodeFields(fields: ReplyFields): ReplyFields {
  * unless the header lines already written set it.
  */
 function mimeLines(body: SourceBody, returned: ByteString | undefined, written: ByteString): ByteString {
-  if (body.mime) return /^MIME-Version[ \t]*:/im.test(written) ? '' : 'MIME-Version: 1.0\n';
-  const judged = isAscii(body.bytes) ? body.bytes + (returned ?? '') : body.bytes;
+  if (body.mime) return bytes(/^MIME-Version[ \t]*:/im.test(written) ? '' : 'MIME-Version: 1.0\n');
+  const judged = isAscii(body.bytes) ? bytes(body.bytes + (returned ?? '')) : body.bytes;
   return bodyMimeHeaders(judged, written);
 }

@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { bytes, type ByteString, splitBytes } from '../bytes.js';
 import type { Expanded } from '../expand/context.js';
 import { dataSpans } from '../expand/out.js';
 
@@ -48,8 +48,8 @@ export function dataLineBreak(v: Expanded): string | undefined {
  */
 export function safeHeaderBlock(reply: ByteString): { reply: ByteString } | { problem: string } {
   const end = reply.indexOf('\n\n');
-  const block = end < 0 ? reply : reply.slice(0, end + 1);
-  const lines = block.split('\n');
+  const block = end < 0 ? reply : bytes(reply.slice(0, end + 1));
+  const lines = splitBytes(block, '\n');
   if (lines[lines.length - 1] === '') lines.pop();
   let changed = false;
   let field = '';
@@ -69,7 +69,7 @@ export function safeHeaderBlock(reply: ByteString): { reply: ByteString } | { pr
     }
   }
   if (!changed) return { reply };
-  return { reply: lines.join('\n') + '\n' + (end < 0 ? '' : reply.slice(end + 1)) };
+  return { reply: bytes(lines.join('\n') + '\n' + (end < 0 ? '' : reply.slice(end + 1))) };
 }
 
 function fieldName(line: ByteString): string {
@@ -99,5 +99,5 @@ function fold(line: ByteString): ByteString | undefined {
     }
     if (i - start >= MAX_LINE) return undefined;
   }
-  return out + line.slice(start);
+  return bytes(out + line.slice(start));
 }

@@ -1,5 +1,5 @@
 import { angleStart, mailboxSegments } from '../address/list.js';
-import { BLANK_CHARS, isAscii, isUtf8, trimChars, type ByteString } from '../bytes.js';
+import { BLANK_CHARS, bytes, type ByteString, isAscii, isUtf8, splitBytes, toBuffer, trimChars } from '../bytes.js';
 import { isAddressHeader } from '../message/message.js';
 
 /**
@@ -29,7 +29,7 @@ type Piece =
  */
 export function encodeHeaderValue(name: string, value: ByteString): ByteString {
   if (isAscii(value)) return value;
-  const flat = trimChars(value.replace(/\r?\n(?=[ \t])/g, ''), ' \t\r\n', 'end');
+  const flat = trimChars(bytes(value.replace(/\r?\n(?=[ \t])/g, '')), ' \t\r\n', 'end');
   const charset = isUtf8(flat) ? 'UTF-8' : 'ISO-8859-1';
   const pieces = isAddressHeader(name) ? addressPieces(flat) : textPieces(flat);
   return layout(name.length + 2, pieces, charset);
@@ -42,14 +42,16 @@ export function encodeHeaderValue(name: string, value: ByteString): ByteString {
  */
 export function encodeHeaderLines(text: ByteString): ByteString {
   if (isAscii(text)) return text;
-  return text
-    .split(/\n(?![ \t])/)
-    .map((field) => {
-      const m = /^([!-9;-~]+)([ \t]*:[ \t]?)([\s\S]*)$/.exec(field);
-      if (!m || isAscii(m[3]!)) return field;
-      return `${m[1]}${m[2]}${encodeHeaderValue(m[1]!, m[3]!)}`;
-    })
-    .join('\n');
+  return bytes(
+    text
+      .split(/\n(?![ \t])/)
+      .map((field) => {
+        const m = /^([!-9;-~]+)([ \t]*:[ \t]?)([\s\S]*)$/.exec(field);
+        if (!m || isAscii(m[3]!)) return field;
+        return `${m[1]}${m[2]}${encodeHeaderValue(m[1]!, bytes(m[3]!))}`;
+      })
+      .join('\n'),
+  );
 }
 
 /**
@@ -59,14 +61,14 @@ export function encodeHeaderLines(text: ByteString): ByteString {
  * ASCII body.
  */
 export function bodyMimeHeaders(body: ByteString, headersOption: ByteString): ByteString {
-  if (isAscii(body)) return '';
+  if (isAscii(body)) return bytes('');
   const has = (n: string) => new RegExp(`^${n}[ \\t]*:`, 'im').test(headersOption);
   const charset = isUtf8(body) ? 'utf-8' : 'iso-8859-1';
   let out = '';
   if (!has('MIME-Version')) out += 'MIME-Version: 1.0\n';
   if (!has('Content-Type')) out += `Content-Type: text/plain; charset=${charset}\n`;
   if (!has('Content-Transfer-Encoding')) out += 'Content-Transfer-Encoding: 8bit\n';
-  return out;
+  return bytes(out);
 }
 
 /**
@@ -77,10 +79,10 @@ export function bodyMimeHeaders(body: ByteString, headersOption: ByteString): By
  * word is encoded so it cannot be mistaken for one.
  */
 function textPieces(flat: ByteString): Piece[] {
-  const words: { sep: string; text: string; start: number }[] = [];
+  const words: { sep: string; text: ByteString; start: number }[] = [];
   const re = /([ \t]*)([^ \t]+)/g;
   for (let m = re.exec(flat); m; m = re.exec(flat)) {
-    words.push({ sep: m[1]!, text: m[2]!, start: m.index + m[1]!.length });
+    words.push({ sep: m[1]!, text: bytes(m[2]!), start: m.index + m[1]!.length });
   }
   const needs = (w: string) => !isAscii(w) || w.includes('=?');
   const first = words.findIndex((w) => needs(w.text));
@@ -94,7 +96,7 @@ function textPieces(flat: ByteString): Piece[] {
     encode: true,
     phrase: false,
     sep: words[first]!.sep,
-    text: flat.slice(words[first]!.start, lastWord.start + lastWord.text.length),
+    text: bytes(flat.slice(words[first]!.start, lastWord.start + lastWord.text.length)),
   });
   for (const w of words.slice(last + 1)) pieces.push({ encode: false, sep: w.sep, text: w.text });
   return pieces;
@@ -107,19 +109,19 @@ function addressPieces(flat: ByteString): Piece[] {
   segments.forEach((seg, i) => {
     const comma = i < segments.length - 1 ? ',' : '';
     const lead = /^[ \t]*/.exec(seg)![0];
-    const body = trimChars(seg.slice(lead.length), BLANK_CHARS, 'end');
+    const body = trimChars(bytes(seg.slice(lead.length)), BLANK_CHARS, 'end');
     const sep = i === 0 ? lead : lead || ' ';
     const lt = angleStart(body);
-    const display = lt > 0 ? trimChars(body.slice(0, lt), BLANK_CHARS, 'end') : '';
+    const display = lt > 0 ? trimChars(bytes(body.slice(0, lt)), BLANK_CHARS, 'end') : bytes('');
     if (lt > 0 && !isAscii(display)) {
       const q = /^"((?:[^"\\]|\\.)*)"$/.exec(display);
-      const text = q ? q[1]!.replace(/\\(.)/g, '$1') : display;
+      const text = q ? bytes(q[1]!.replace(/\\(.)/g, '$1')) : display;
       pieces.push({ encode: true, phrase: true, sep, text });
-      pieces.push({ encode: false, sep: ' ', text: body.slice(lt) + comma });
+      pieces.push({ encode: false, sep: ' ', text: bytes(body.slice(lt) + comma) });
       return;
     }
     // nothing to encode here (or nothing we may encode, like an SMTPUTF8 address)
-    const words = (body + comma).split(/([ \t]+)/);
+    const words = splitBytes(bytes(body + comma), /([ \t]+)/);
     let s = sep;
     for (let k = 0; k < words.length; k += 2) {
       if (words[k] !== '') pieces.push({ encode: false, sep: s, text: words[k]! });
@@ -164,8 +166,8 @@ function layout(prefix: number, pieces: Piece[], charset: string): ByteString {
         n = fit(chars, i, Math.min(MAX_WORD, MAX_LINE - sep.length), wordLength);
       }
       n = Math.max(n, 1); // a line that cannot hold one character: overlong beats losing text
-      const chunk = chars.slice(i, i + n).join('');
-      const word = `=?${charset}?${useB ? 'B' : 'Q'}?${useB ? Buffer.from(chunk, 'latin1').toString('base64') : qEncode(chunk, p.phrase)}?=`;
+      const chunk = bytes(chars.slice(i, i + n).join(''));
+      const word = `=?${charset}?${useB ? 'B' : 'Q'}?${useB ? toBuffer(chunk).toString('base64') : qEncode(chunk, p.phrase)}?=`;
       out += sep + word;
       col += sep.length + word.length;
       lineHasText = true;
@@ -173,7 +175,7 @@ function layout(prefix: number, pieces: Piece[], charset: string): ByteString {
       i += n;
     }
   }
-  return out;
+  return bytes(out);
 }
 
 /** The most characters from `from` whose encoded word is at most `room` long. */

@@ -1,4 +1,4 @@
-import { SPACE_CHARS, trimChars, type ByteString } from '../bytes.js';
+import { bytes, type ByteString, SPACE_CHARS, trimChars } from '../bytes.js';
 import { configError } from '../errors.js';
 import { matchAddressList } from '../address/match.js';
 import { findAddressEnd, parseAddress } from '../address/parse.js';
@@ -29,11 +29,11 @@ function editList(list: ByteString, neverMail: ByteString): ByteString | undefin
   let pos = 0;
   while (pos < s.length) {
     const end = findAddressEnd(s, pos);
-    const parsed = parseAddress(s.slice(pos, end));
+    const parsed = parseAddress(bytes(s.slice(pos, end)));
     if ('error' in parsed) break; // a syntax error: leave the rest alone, as Exim does
     let next = end < s.length && s[end] === ',' ? end + 1 : end;
     if (matches(parsed.address, neverMail)) {
-      s = s.slice(0, pos) + s.slice(next);
+      s = bytes(s.slice(0, pos) + s.slice(next));
       next = pos;
     }
     pos = next;

@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { bytes, type ByteString } from '../bytes.js';
 import { findHeaders, type IncomingMessage } from '../message/message.js';
 import { skipCfws as skipWhiteAndComments } from '../message/structured.js';
 
@@ -19,7 +19,7 @@ function incomingMessageId(msg: IncomingMessage): ByteString | undefined {
     ? (findHeaders(msg, 'resent-message-id')[0] ?? findHeaders(msg, 'message-id')[0])
     : findHeaders(msg, 'message-id')[0];
   // raw text after the colon, leading white space skipped, trailing newline kept
-  return field?.raw.replace(/^[ \t\n\v\f\r]+/, '');
+  return field === undefined ? undefined : bytes(field.raw.replace(/^[ \t\n\v\f\r]+/, ''));
 }
 
 /** The threading header lines of a reply, each with its newline, or ''. */
@@ -37,23 +37,23 @@ export interface Threading {
  */
 export function threadingHeaders(msg: IncomingMessage, exact: boolean): Threading {
   const raw = incomingMessageId(msg);
-  if (exact) return { inReplyTo: raw === undefined ? '' : `In-Reply-To: ${raw}`, references: referencesLine(msg, raw, 0) };
+  if (exact) return { inReplyTo: bytes(raw === undefined ? '' : `In-Reply-To: ${raw}`), references: referencesLine(msg, raw, 0) };
   const id = raw === undefined ? undefined : parseMessageIds(raw)[0];
   return {
-    inReplyTo: id === undefined ? '' : `In-Reply-To: ${id}\n`,
-    references: referencesLine(msg, id === undefined ? undefined : `${id}\n`, 998, true),
+    inReplyTo: bytes(id === undefined ? '' : `In-Reply-To: ${id}\n`),
+    references: referencesLine(msg, id === undefined ? undefined : bytes(`${id}\n`), 998, true),
   };
 }
 
 /** The `References:` line (with its newline), or '' when there is nothing to refer to. */
 function referencesLine(msg: IncomingMessage, messageId: ByteString | undefined, maxLength: number, omitEmpty = false): ByteString {
   const chain = findHeaders(msg, 'references')[0] ?? findHeaders(msg, 'in-reply-to')[0];
-  if (!chain && messageId === undefined) return '';
+  if (!chain && messageId === undefined) return bytes('');
   let ids = chain ? keepFirstAndLatest(parseMessageIds(chain.raw)) : [];
   if (maxLength > 0) ids = fitLength(ids, messageId, maxLength);
-  if (omitEmpty && ids.length === 0 && messageId === undefined) return '';
+  if (omitEmpty && ids.length === 0 && messageId === undefined) return bytes('');
   const head = 'References:' + ids.map((id) => ' ' + id).join('');
-  return messageId === undefined ? head + '\n' : `${head} ${messageId}`;
+  return bytes(messageId === undefined ? head + '\n' : `${head} ${messageId}`);
 }
 
 function keepFirstAndLatest(ids: ByteString[]): ByteString[] {
@@ -82,7 +82,7 @@ export function parseMessageIds(value: ByteString): ByteString[] {
     pos = skipWhiteAndComments(value, pos);
   };
   const atom = /[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+/y;
-  const readDotAtomOrQuoted = (): ByteString | undefined => {
+  const readDotAtomOrQuoted = (): string | undefined => {
     skipCfws();
     if (value[pos] === '"') {
       const m = /"(?:[^"\\]|\\.)*"/y;
@@ -115,7 +115,7 @@ export function parseMessageIds(value: ByteString): ByteString[] {
     if (local === undefined || value[pos] !== '@') break;
     pos++;
     skipCfws();
-    let domain: ByteString | undefined;
+    let domain: string | undefined;
     if (value[pos] === '[') {
       const end = value.indexOf(']', pos);
       if (end === -1) break;
@@ -125,7 +125,7 @@ export function parseMessageIds(value: ByteString): ByteString[] {
     skipCfws();
     if (domain === undefined || value[pos] !== '>') break;
     pos++;
-    ids.push(`<${local}@${domain}>`);
+    ids.push(bytes(`<${local}@${domain}>`)); // pieces of the byte string value
   }
   return ids;
 }

@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { bytes, type ByteString } from '../bytes.js';
 import type { IncomingMessage } from '../message/message.js';
 
 /**
@@ -14,7 +14,7 @@ const RUBRIC = '------ This is a copy of the message, including all the headers.
 
 export function returnedMessage(msg: IncomingMessage, sizeLimit: number): ByteString {
   let rubric = `\n${RUBRIC}\n`;
-  let body = msg.bodyKept;
+  let body: string = msg.bodyKept;
   if (sizeLimit > 0) {
     const max = (Math.floor(sizeLimit / DELIVER_IN_BUFFER_SIZE) + 1) * DELIVER_IN_BUFFER_SIZE;
     const spoolSize = msg.bodySize + SPOOL_DATA_HEADER;
@@ -26,5 +26,5 @@ export function returnedMessage(msg: IncomingMessage, sizeLimit: number): ByteSt
     }
     body = body.slice(0, sizeLimit);
   }
-  return rubric + msg.headerBlock + '\n' + body;
+  return bytes(rubric + msg.headerBlock + '\n' + body);
 }

@@ -1,4 +1,4 @@
-import { trimChars, type ByteString } from '../bytes.js';
+import { bytes, type ByteString, trimChars } from '../bytes.js';
 import { findHeaders } from '../message/message.js';
 import type { Rule } from './rule.js';
 import { splitOutside, stripComments } from '../message/structured.js';
@@ -44,5 +44,5 @@ export function parseAuthResults(value: ByteString): { authservId: ByteString; r
     const m = /^([a-z0-9_-]+)(?:\s*\/\s*\d+)?\s*=\s*([a-z0-9_-]+)/i.exec(p);
     if (m) results.push({ method: m[1]!.toLowerCase(), result: m[2]!.toLowerCase(), text: p.replace(/\s+/g, ' ') });
   }
-  return { authservId: id.replace(/^"(.*)"$/, '$1'), results };
+  return { authservId: bytes(id.replace(/^"(.*)"$/, '$1')), results };
 }

@@ -12,6 +12,7 @@ import { schedule } from './schedule.js';
 import { self } from './self.js';
 import { spam } from './spam.js';
 import { tooManyRecipients } from './too-many-recipients.js';
+import { bytes } from '../bytes.js';
 
 /**
  * The safety rules that judge a message, in the order of SPEC section 5: when
@@ -50,7 +51,7 @@ export function judge(input: RuleInput, allowed: ReadonlySet<Switchable> = new S
   for (const rule of RULES) {
     if (allowed.has(rule.name)) continue;
     const reason = runRule(rule, input);
-    if (reason !== undefined) hits.push({ rule: rule.name, reason });
+    if (reason !== undefined) hits.push({ rule: rule.name, reason: bytes(reason) }); // message bytes and ASCII
   }
   return hits;
 }

@@ -1,4 +1,5 @@
 import type { RuleHit } from './rule.js';
+import { bytes } from '../bytes.js';
 
 /**
  * The `rate` rule, a circuit breaker: a flood of messages from many (forged)
@@ -8,5 +9,5 @@ import type { RuleHit } from './rule.js';
  * `--max-replies-per-hour`; this names the refusal.
  */
 export function rateHit(repliesLastHour: number, maxPerHour: number): RuleHit {
-  return { rule: 'rate', reason: `${repliesLastHour} replies in the last hour, --max-replies-per-hour is ${maxPerHour}` };
+  return { rule: 'rate', reason: bytes(`${repliesLastHour} replies in the last hour, --max-replies-per-hour is ${maxPerHour}`) };
 }

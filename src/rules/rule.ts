@@ -1,4 +1,4 @@
-import type { ByteString } from '../bytes.js';
+import { type ByteString } from '../bytes.js';
 import type { IncomingMessage } from '../message/message.js';
 import type { RuleName } from './index.js';
 
@@ -34,7 +34,8 @@ export interface RuleSettings {
 export interface RuleHit {
   /** A safety rule, `rate` (judged with the once record), or `malformed`: a reply that cannot be written safely. */
   rule: RuleName | 'rate' | 'malformed';
-  reason: string;
+  /** Built from message bytes and ASCII: shown to people with toText. */
+  reason: ByteString;
 }
 
 /** One named safety rule; `check` returns a reason when the message must not be answered. */

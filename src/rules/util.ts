@@ -1,11 +1,11 @@
-import { BLANK_CHARS, trimChars, type ByteString } from '../bytes.js';
+import { BLANK_CHARS, bytes, type ByteString, trimChars } from '../bytes.js';
 import { bareAddresses } from '../address/list.js';
 import type { HeaderField, IncomingMessage } from '../message/message.js';
 import type { RuleInput } from './rule.js';
 
 /** A header's value unfolded and trimmed, as a person reads it. */
 export function headerValue(h: HeaderField): ByteString {
-  return trimChars(trimChars(h.raw.replace(/\r?\n(?=[ \t])/g, ''), BLANK_CHARS, 'start'), ' \t\r\n', 'end');
+  return trimChars(trimChars(bytes(h.raw.replace(/\r?\n(?=[ \t])/g, '')), BLANK_CHARS, 'start'), ' \t\r\n', 'end');
 }
 
 /** `Name: value` for a reason, printable and short enough for one log line. */
@@ -25,7 +25,7 @@ export function short(v: string, max = 100): string {
  */
 export function senderAndFrom(input: RuleInput): { label: string; address: ByteString }[] {
   const out: { label: string; address: ByteString }[] = [];
-  const env = input.sender.replace(/^<(.*)>$/, '$1').trim();
+  const env = bytes(input.sender.replace(/^<(.*)>$/, '$1').trim());
   if (env !== '') out.push({ label: 'sender', address: env });
   for (const a of addressesIn(input.message, ['From'])) out.push({ label: 'From', address: a });
   return out;

@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
-import { toBuffer, toText, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, toBuffer, toText } from '../../bytes.js';
 import { MalformedReply } from '../../delivery/decision.js';
 import { checkExpand, type CheckKind } from '../../options/check.js';
 import { AutoreplyError, EXIT } from '../../errors.js';
@@ -48,7 +48,7 @@ export async function runCheck(args: string[]): Promise<number> {
   const input = typeof messagePath === 'string' ? readFileSync(messagePath) : Buffer.from(SAMPLE);
   const message = parseMessage(input);
   const hints = request.envelope;
-  const envelope = hints.senderKnown ? hints.envelope : { ...hints.envelope, sender: message.mboxSender ?? 'sender@example.org' };
+  const envelope = hints.senderKnown ? hints.envelope : { ...hints.envelope, sender: message.mboxSender ?? bytes('sender@example.org') };
   const ctx = expansionContext(message, envelope, new Date(), profile.eximVerdicts, request.environment);
   const o = request.options;
   const problems: string[] = [];

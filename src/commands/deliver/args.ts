@@ -1,7 +1,7 @@
 import { version } from '../../version.js';
 import type { Argv, Options } from 'yargs';
 import { parseLongOptions, type Declared } from './argv.js';
-import { fromText, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, fromText } from '../../bytes.js';
 import { configError, usageError } from '../../errors.js';
 import { readConfigFile, type ConfigSetting } from '../../options/config-file.js';
 import { DEFAULT_OPTIONS, TRANSPORT_OPTIONS, type TransportOptions } from '../../options/transport-options.js';
@@ -21,7 +21,7 @@ const USAGE = "$0 [OPTIONS] < message\n\nAnswer the message on standard input as
 /** Which command's line is parsed: they share the transport's options. */
 export interface ParseMode {
   /** Option values to start from (autoreply vacation). */
-  base?: Record<string, string>;
+  base?: Record<string, ByteString>;
   usage?: string;
   /** Extra options of the command (check --message). */
   extend?: (y: Argv) => Argv;
@@ -179,7 +179,7 @@ export async function parseDeliveryArgs(
   }
   for (const name of Object.keys(TRANSPORT_OPTIONS)) {
     const v = parsed[dashed(name)];
-    if (v === false) raw[name] = 'false';
+    if (v === false) raw[name] = bytes('false');
     else if (typeof v === 'string') raw[name] = fromText(v);
   }
   const options = toOptions(raw);
@@ -272,7 +272,7 @@ function secondsOf(v: unknown, name: string, dflt: number, { zero = true } = {})
 
 function applySetting(raw: Record<string, ByteString | undefined>, s: ConfigSetting, file: string): void {
   if (!(s.name in TRANSPORT_OPTIONS)) throw configError(`${file} line ${s.line}: unknown option "${s.name}"`);
-  raw[s.name] = s.value ?? 'true';
+  raw[s.name] = s.value ?? bytes('true');
 }
 
 /** Typed transport options from their text, with a clear error for a bad value. */

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { fromText, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, fromText } from '../../bytes.js';
 import type { Envelope, EnvelopeHints } from '../../delivery/envelope.js';
 
 /** Flags that say who the message is from and for; each falls back to the environment. */
@@ -22,26 +22,27 @@ export function resolveEnvelope(flags: ContextFlags, env: NodeJS.ProcessEnv): En
   const f = (v: string | undefined): ByteString | undefined => (v === undefined ? undefined : fromText(v));
 
   const sender = f(flags.sender) ?? e('SENDER');
-  let recipient = f(flags.recipient) ?? e('RECIPIENT');
+  let given: string | undefined = f(flags.recipient) ?? e('RECIPIENT');
   let localPart = flags.recipient === undefined ? e('LOCAL_PART') : undefined;
   let domain = flags.recipient === undefined ? e('DOMAIN') : undefined;
-  if (recipient === undefined && localPart && domain) recipient = `${localPart}@${domain}`;
-  if (recipient === undefined && e('LOCAL') && domain) recipient = `${e('LOCAL')}@${domain}`;
-  recipient = (recipient ?? '').replace(/^<(.*)>$/, '$1');
+  if (given === undefined && localPart && domain) given = `${localPart}@${domain}`;
+  if (given === undefined && e('LOCAL') && domain) given = `${e('LOCAL')}@${domain}`;
+  // all byte strings from here: made by fromText above, and slices of them
+  const recipient = bytes((given ?? '').replace(/^<(.*)>$/, '$1'));
   const at = recipient.lastIndexOf('@');
-  if (localPart === undefined) localPart = at >= 0 ? recipient.slice(0, at) : recipient;
-  if (domain === undefined) domain = at >= 0 ? recipient.slice(at + 1) : '';
+  if (localPart === undefined) localPart = at >= 0 ? bytes(recipient.slice(0, at)) : recipient;
+  if (domain === undefined) domain = bytes(at >= 0 ? recipient.slice(at + 1) : '');
 
   const primaryHostname = f(flags.primaryHostname) ?? fromText(hostname());
   const envelope: Envelope = {
-    sender: (sender ?? '').replace(/^<(.*)>$/, '$1'),
+    sender: bytes((sender ?? '').replace(/^<(.*)>$/, '$1')),
     recipient,
     localPart,
     domain,
-    localPartPrefix: e('LOCAL_PART_PREFIX') ?? '',
-    localPartSuffix: e('LOCAL_PART_SUFFIX') ?? e('EXTENSION') ?? '',
-    home: f(flags.home) ?? e('HOME') ?? '',
-    eximId: e('MESSAGE_ID') ?? '',
+    localPartPrefix: e('LOCAL_PART_PREFIX') ?? bytes(''),
+    localPartSuffix: e('LOCAL_PART_SUFFIX') ?? e('EXTENSION') ?? bytes(''),
+    home: f(flags.home) ?? e('HOME') ?? bytes(''),
+    eximId: e('MESSAGE_ID') ?? bytes(''),
     primaryHostname,
     qualifyDomain: f(flags.qualifyDomain) ?? e('QUALIFY_DOMAIN') ?? primaryHostname,
   };

@@ -1,4 +1,4 @@
-import type { ByteString } from '../../bytes.js';
+import { bytes, type ByteString } from '../../bytes.js';
 import { configError, usageError } from '../../errors.js';
 import { MAILBOX_DEFAULTS } from '../../reply/mailbox/mailbox.js';
 import type { TransportOptions } from '../../options/transport-options.js';
@@ -35,7 +35,7 @@ export const STYLE_GROUP = 'Reply files and mailboxes:';
 export function styleDefaults(parsed: Parsed): Record<string, ByteString> {
   if (typeof parsed.mailbox === 'string') return { ...MAILBOX_DEFAULTS };
   // PEP: replies go to the envelope sender, at most once a day per reply file
-  if (typeof parsed['reply-file'] === 'string') return { to: '$sender_address', once_repeat: '1d' };
+  if (typeof parsed['reply-file'] === 'string') return { to: bytes('$sender_address'), once_repeat: bytes('1d') };
   return {};
 }
 

@@ -1,4 +1,4 @@
-import { displayText } from '../../bytes.js';
+import { bytes, type ByteString, displayText, fromBuffer } from '../../bytes.js';
 import { AutoreplyError, EXIT, type ExitCode } from '../../errors.js';
 import type { OnceEntry, OnceStore } from '../../once/store.js';
 import { entryToJson, parseEximCacheFile, parseExportLines, type EximCacheOptions } from '../../once/transfer.js';
@@ -39,7 +39,7 @@ export async function list(store: OnceStore, io: OnceIo, scope: Scope, how: { js
   return EXIT.OK;
 }
 
-export async function show(store: OnceStore, io: OnceIo, scope: Scope, key: string, json: boolean): Promise<ExitCode | typeof NO_ENTRY> {
+export async function show(store: OnceStore, io: OnceIo, scope: Scope, key: ByteString, json: boolean): Promise<ExitCode | typeof NO_ENTRY> {
   const e = await store.get(key, scope ?? '');
   if (!e) {
     io.err(`autoreply: no entry for ${displayText(key)} in ${store.where}`);
@@ -49,7 +49,7 @@ export async function show(store: OnceStore, io: OnceIo, scope: Scope, key: stri
   return EXIT.OK;
 }
 
-export async function forget(store: OnceStore, io: OnceIo, scope: Scope, key: string): Promise<ExitCode | typeof NO_ENTRY> {
+export async function forget(store: OnceStore, io: OnceIo, scope: Scope, key: ByteString): Promise<ExitCode | typeof NO_ENTRY> {
   if (await store.forget(key, scope ?? '')) return EXIT.OK;
   io.err(`autoreply: no entry for ${displayText(key)} in ${store.where}`);
   return NO_ENTRY;
@@ -83,7 +83,7 @@ export async function importEntries(
   how: { format: ImportFormat; maxBytes: number; keepMs: number; scope: string } & EximCacheOptions,
 ): Promise<ExitCode> {
   let format = how.format;
-  if (format === 'auto') format = data.length === 0 || data.toString('latin1').trimStart()[0] === '{' ? 'jsonl' : 'exim-cache';
+  if (format === 'auto') format = data.length === 0 || fromBuffer(data).trimStart()[0] === '{' ? 'jsonl' : 'exim-cache';
   let entries: OnceEntry[];
   try {
     entries = format === 'jsonl' ? parseExportLines(data.toString('utf8')) : parseEximCacheFile(data, how);
@@ -113,6 +113,7 @@ export async function init(store: OnceStore, io: OnceIo): Promise<ExitCode> {
 export function listLine(e: OnceEntry): string {
   const time = new Date(e.lastReply).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const note = e.note === undefined ? '' : `  ${e.note.replace(/[\x00-\x1f\x7f]+/g, ' ')}`;
-  const scope = e.scope ? `${displayText(e.scope)}: ` : '';
+  // NOTE: the scope is text, shown as if it were bytes (as before: a non-ASCII scope is escaped)
+  const scope = e.scope ? `${displayText(bytes(e.scope))}: ` : '';
   return `${time}  ${String(e.count).padStart(5)}  ${scope}${displayText(e.key)}${note}\n`;
 }

@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { fromText } from '../../bytes.js';
+import { type ByteString, fromText } from '../../bytes.js';
 import { AutoreplyError, EXIT, usageError } from '../../errors.js';
 import { onceKeyFor } from '../../once/key.js';
 import { openOnceStore } from '../../once/open.js';
@@ -166,7 +166,7 @@ function scopeOf(a: Args): string | undefined {
 }
 
 /** The key for ADDR, as a delivery makes it: normalised unless --raw, prefixed by the reply's identity. */
-function keyOf(a: Args): string {
+function keyOf(a: Args): ByteString {
   const addr = fromText(String(a.addr));
   let identity: string | undefined;
   if (typeof a.handle === 'string') identity = a.handle;

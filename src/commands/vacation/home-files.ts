@@ -2,6 +2,7 @@ import { closeSync, constants, fchmodSync, fsyncSync, linkSync, lstatSync, openS
 import { basename, dirname } from 'node:path';
 import { AutoreplyError, configError, tempError } from '../../errors.js';
 import { MAX_FILE_BYTES } from '../../files.js';
+import { type ByteString, fromBuffer, toBuffer } from '../../bytes.js';
 
 /**
  * The few file operations `autoreply vacation on|off` makes in a home folder,
@@ -15,7 +16,7 @@ import { MAX_FILE_BYTES } from '../../files.js';
 
 /** A file as read: its bytes (one char per byte) and permission bits. */
 export interface ReadFile {
-  text: string;
+  text: ByteString;
   mode: number;
 }
 
@@ -49,7 +50,7 @@ export function readRegular(path: string): ReadFile | undefined {
       total += n;
       if (total > MAX_FILE_BYTES) throw configError(`${path} is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MiB`);
     }
-    return { text: Buffer.concat(chunks).toString('latin1'), mode: st.mode & 0o7777 };
+    return { text: fromBuffer(Buffer.concat(chunks)), mode: st.mode & 0o7777 };
   } catch (err) {
     if (err instanceof AutoreplyError) throw err;
     throw tempError(`cannot read ${path}: ${reason(err)}`);
@@ -81,10 +82,10 @@ function createExclusive(path: string, bytes: Buffer, mode: number): void {
 }
 
 /** Replace (or create) `path` with `text` (one char per byte) in one rename. */
-export function writeAtomically(path: string, text: string, mode: number): void {
+export function writeAtomically(path: string, text: ByteString, mode: number): void {
   const tmp = `${dirname(path)}/.${basename(path)}.autoreply-new-${process.pid}`;
   try {
-    createExclusive(tmp, Buffer.from(text, 'latin1'), mode);
+    createExclusive(tmp, toBuffer(text), mode);
     renameSync(tmp, path);
   } catch (err) {
     try {
@@ -110,7 +111,7 @@ export function keepAs(from: string, to: string, copy: ReadFile): void {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw configError(`cannot keep ${from} as ${to}: ${to} exists`);
     try {
-      createExclusive(to, Buffer.from(copy.text, 'latin1'), copy.mode);
+      createExclusive(to, toBuffer(copy.text), copy.mode);
     } catch (err2) {
       throw tempError(`cannot keep ${from} as ${to}: ${reason(err2)}`);
     }

@@ -1,5 +1,5 @@
 import { format } from 'date-fns/format';
-import { fromText, toText, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, fromText, splitBytes, toText } from '../../bytes.js';
 import type { Envelope } from '../../delivery/envelope.js';
 import { expand } from '../../expand/index.js';
 import { expansionContext } from '../../expand/variables.js';
@@ -29,7 +29,7 @@ export function defaultMessage(p: { fullName: string; name: string; end?: { at: 
 
 /** The first line with text on it, as text, shortened for one line of `status`. */
 export function firstLine(text: ByteString, max = 72): string {
-  const line = toText(text.split('\n').find((l) => l.trim() !== '') ?? '').trim();
+  const line = toText(splitBytes(text, '\n').find((l) => l.trim() !== '') ?? bytes('')).trim();
   return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }
 
@@ -39,30 +39,31 @@ export interface LineProblem {
   problem: string;
 }
 
-const SAMPLE = 'From: Sample Sender <sender@example.org>\nTo: you@example.com\nSubject: A sample message\nMessage-ID: <sample.1@example.org>\n\nHello.\n';
+const SAMPLE = bytes('From: Sample Sender <sender@example.org>\nTo: you@example.com\nSubject: A sample message\nMessage-ID: <sample.1@example.org>\n\nHello.\n');
 
 /** Expand every line against a sample message, as a delivery will; the lines that fail. */
 export function expansionProblems(text: ByteString, home: string, user: string): LineProblem[] {
   const envelope: Envelope = {
-    sender: 'sender@example.org',
-    recipient: `${user}@example.com`,
+    sender: bytes('sender@example.org'),
+    // as before: the name as it is (fromText would be right; only a non-ASCII name differs)
+    recipient: bytes(`${user}@example.com`),
     localPart: fromText(user),
-    domain: 'example.com',
-    localPartPrefix: '',
-    localPartSuffix: '',
+    domain: bytes('example.com'),
+    localPartPrefix: bytes(''),
+    localPartSuffix: bytes(''),
     home: fromText(home),
-    eximId: '',
-    primaryHostname: 'localhost',
-    qualifyDomain: 'localhost',
+    eximId: bytes(''),
+    primaryHostname: bytes('localhost'),
+    qualifyDomain: bytes('localhost'),
   };
   const ctx = expansionContext(parseMessage(SAMPLE), envelope, new Date(), false, {});
   const problems: LineProblem[] = [];
-  const lines = text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const lines = (text.match(/[^\n]*\n|[^\n]+$/g) ?? []).map(bytes);
   lines.forEach((line, i) => {
     try {
       expand(line, ctx);
     } catch (err) {
-      problems.push({ line: i + 1, problem: toText((err as Error).message) });
+      problems.push({ line: i + 1, problem: toText(bytes((err as Error).message)) });
     }
   });
   return problems;

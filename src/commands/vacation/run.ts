@@ -1,14 +1,15 @@
 import { runDeliver } from '../deliver/run.js';
+import { bytes, type ByteString } from '../../bytes.js';
 
 /** Defaults of Exim's filter `vacation` command (SPEC 7), relative to $home. */
-export const VACATION_DEFAULTS: Record<string, string> = {
-  subject: 'On vacation',
-  file: '$home/.vacation.msg',
-  file_expand: 'true',
-  log: '$home/.vacation.log',
-  once: '$home/.vacation',
-  once_repeat: '7d',
-  to: '$reply_address',
+export const VACATION_DEFAULTS: Record<string, ByteString> = {
+  subject: bytes('On vacation'),
+  file: bytes('$home/.vacation.msg'),
+  file_expand: bytes('true'),
+  log: bytes('$home/.vacation.log'),
+  once: bytes('$home/.vacation'),
+  once_repeat: bytes('7d'),
+  to: bytes('$reply_address'),
 };
 
 export const VACATION_USAGE =

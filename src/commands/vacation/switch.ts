@@ -29,7 +29,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { fromBuffer, fromText, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, fromBuffer, fromText } from '../../bytes.js';
 import { AutoreplyError, EXIT, configError, dataError, usageError } from '../../errors.js';
 import { FileTooLargeError, readFileCapped } from '../../files.js';
 import { accountFor, becomeUser, type Account } from './account.js';
@@ -210,11 +210,13 @@ async function switchOn(r: Run): Promise<number> {
   // the text first: once ~/.forward is written, mail may arrive
   const msg = chooseMessage(r, endAt && end ? { at: endAt, dateOnly: !end.includes('T') } : undefined);
   if (msg.text !== undefined) writeAtomically(paths.message, msg.text, msg.mode);
-  for (const p of expansionProblems(msg.text ?? readRegular(paths.message)?.text ?? '', account.home, account.name)) {
+  for (const p of expansionProblems(msg.text ?? readRegular(paths.message)?.text ?? bytes(''), account.home, account.name)) {
     r.err(`autoreply: warning: ${paths.message} line ${p.line} does not expand (${p.problem}): it is sent as written`);
   }
   if (plan.saveCurrent && saved === undefined) keepAs(paths.forward, paths.saved, current!);
-  writeAtomically(paths.forward, plan.forward, current ? current.mode & 0o644 : 0o644);
+  // forward-file.ts works on plain strings: the old file's bytes and our lines
+  // (ASCII, but for the user's name and settings as given), written one char per byte as before
+  writeAtomically(paths.forward, bytes(plan.forward), current ? current.mode & 0o644 : 0o644);
 
   const since = new Date(plan.since);
   r.out(plan.update ? `vacation still on for ${account.name} (since ${when(since)}): settings replaced` : `vacation on for ${account.name} since ${when(since)}`);
@@ -277,11 +279,11 @@ function chooseMessage(r: Run, end: { at: Date; dateOnly: boolean } | undefined)
   const given = r.args.message;
   if (given !== undefined) {
     const file = String(Array.isArray(given) ? given[given.length - 1] : given);
-    const bytes = file === '-' ? (readStdin(r) ?? Buffer.alloc(0)) : readMessageFile(file);
-    return { text: usableText(bytes, file === '-' ? 'standard input' : file), mode, how: `written from ${file === '-' ? 'standard input' : file}` };
+    const data = file === '-' ? (readStdin(r) ?? Buffer.alloc(0)) : readMessageFile(file);
+    return { text: usableText(data, file === '-' ? 'standard input' : file), mode, how: `written from ${file === '-' ? 'standard input' : file}` };
   }
   const input = readStdin(r);
-  if (input !== undefined && input.toString('latin1').trim() !== '') {
+  if (input !== undefined && fromBuffer(input).trim() !== '') {
     return { text: usableText(input, 'standard input'), mode, how: 'written from standard input' };
   }
   if (existing) return { mode, how: `kept as it was ("${firstLine(existing.text)}")` };
@@ -308,9 +310,9 @@ function readMessageFile(file: string): Buffer {
   }
 }
 
-function usableText(bytes: Buffer, from: string): ByteString {
-  if (bytes.includes(0)) throw dataError(`the message text from ${from} holds NUL bytes: it is not text`);
-  const text = fromBuffer(bytes);
+function usableText(data: Buffer, from: string): ByteString {
+  if (data.includes(0)) throw dataError(`the message text from ${from} holds NUL bytes: it is not text`);
+  const text = fromBuffer(data);
   if (text.trim() === '') throw dataError(`the message text from ${from} is empty`);
   return text;
 }

@@ -1,6 +1,7 @@
 import type { RootDatabase } from 'lmdb';
 import { createHash } from '../../lazy-crypto.js';
 import { RATE_WINDOW_MS, type ImportResult, type OnceClaim, type OnceEntry, type OnceRecord, type OnceVerdict } from '../store.js';
+import { bytes, type ByteString, fromBuffer, toBuffer } from '../../bytes.js';
 
 /**
  * How the once database lays out its entries in LMDB, and every read and write
@@ -21,9 +22,9 @@ import { RATE_WINDOW_MS, type ImportResult, type OnceClaim, type OnceEntry, type
  * last reply go first (never the one just recorded).
  */
 
-export const META_FORMAT = Buffer.from('\x00format', 'latin1');
-const META_STATS = Buffer.from('\x00stats', 'latin1');
-const META_RATE = Buffer.from('\x00rate', 'latin1');
+export const META_FORMAT = toBuffer(bytes('\x00format'));
+const META_STATS = toBuffer(bytes('\x00stats'));
+const META_RATE = toBuffer(bytes('\x00rate'));
 const REC = 0x01;
 const IDX = 0x02;
 const ONE = Buffer.from('1');
@@ -85,13 +86,13 @@ export function mergeEntries(db: RootDatabase, entries: readonly OnceEntry[], ma
 }
 
 /** One entry, or undefined. */
-export function readEntry(db: RootDatabase, key: string): OnceEntry | undefined {
+export function readEntry(db: RootDatabase, key: ByteString): OnceEntry | undefined {
   const raw = readRecord(db, recordKey(idOf(key)));
   return raw ? { key, ...toRecord(raw) } : undefined;
 }
 
 /** Remove one entry; true when it existed. */
-export function removeEntry(db: RootDatabase, key: string): boolean {
+export function removeEntry(db: RootDatabase, key: ByteString): boolean {
   const id = idOf(key);
   const raw = readRecord(db, recordKey(id));
   if (!raw) return false;
@@ -208,7 +209,7 @@ export function encode(v: unknown): Buffer {
 // ---- the one write path, and its pieces ------------------------------------------------------
 
 /** Write (or rewrite) one entry, its time index and the stats; `prev` is the entry before, if any. */
-function writeEntry(db: RootDatabase, stats: Stats, id: Buffer, key: string, rec: RawRecord, prev: RawRecord | undefined): void {
+function writeEntry(db: RootDatabase, stats: Stats, id: Buffer, key: ByteString, rec: RawRecord, prev: RawRecord | undefined): void {
   if (id[0] === 1) rec.k = key;
   if (prev) db.removeSync(indexKey(prev.t, id));
   else {
@@ -253,19 +254,19 @@ function toRecord(raw: RawRecord): OnceRecord {
 }
 
 /** What an entry costs against once_file_size: its record size in Exim's cache file. */
-export function entryCost(key: string): number {
-  return Buffer.byteLength(key, 'latin1') + 9;
+export function entryCost(key: ByteString): number {
+  return key.length + 9; // one byte per character
 }
 
-function idOf(key: string): Buffer {
-  const b = Buffer.from(key, 'latin1');
+function idOf(key: ByteString): Buffer {
+  const b = toBuffer(key);
   if (b.length <= MAX_RAW_KEY) return Buffer.concat([Buffer.from([0]), b]);
   return Buffer.concat([Buffer.from([1]), createHash('sha256').update(b).digest()]);
 }
 
-function keyFromId(id: Buffer, raw: RawRecord): string {
-  if (id[0] === 1) return raw.k ?? '';
-  return id.subarray(1).toString('latin1');
+function keyFromId(id: Buffer, raw: RawRecord): ByteString {
+  if (id[0] === 1) return bytes(raw.k ?? ''); // the key as writeEntry stored it
+  return fromBuffer(id.subarray(1));
 }
 
 function recordKey(id: Buffer): Buffer {

@@ -84,6 +84,7 @@
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { dirname } from 'node:path';
+import { fromBuffer } from '../../bytes.js';
 
 export type LmdbFileState =
   | { state: 'absent' }
@@ -483,7 +484,7 @@ function walkTree(w: Walk, db: DbRecord, what: string, onData?: (data: Buffer) =
       if (nflags & F_SUBDATA) {
         // a named database, or the sub-tree of a key's duplicates
         const sub = readDb(p, kend);
-        const name = nflags & F_DUPDATA ? `${what}, duplicates` : `database "${key.toString('latin1')}"`;
+        const name = nflags & F_DUPDATA ? `${what}, duplicates` : `database "${fromBuffer(key)}"`;
         if ((sub.root === P_INVALID) !== (sub.depth === 0) || sub.depth > MAX_DEPTH) bad('bad sub-database record');
         else subTrees.push([sub, name]);
       } else if (onData && !(nflags & F_DUPDATA)) {

@@ -6,6 +6,7 @@ import { verifyLmdbFile } from './file-check.js';
 import { dataFileExists, onceFiles, type OnceFiles } from './files.js';
 import { loadLmdb } from './load.js';
 import { damage, SessionError, withDatabase } from './session.js';
+import { type ByteString } from '../../bytes.js';
 
 /**
  * The once database in an LMDB file on this host (SPEC 6). Every operation is
@@ -31,7 +32,7 @@ export class LmdbOnceStore implements OnceStore {
     return this.use(true, (db) => claimEntry(db, claim), undefined as never);
   }
 
-  get(key: string, _scope = ''): Promise<OnceEntry | undefined> {
+  get(key: ByteString, _scope = ''): Promise<OnceEntry | undefined> {
     return this.use(false, (db) => readEntry(db, key), undefined, THOROUGH);
   }
 
@@ -46,7 +47,7 @@ export class LmdbOnceStore implements OnceStore {
     }
   }
 
-  forget(key: string, _scope = ''): Promise<boolean> {
+  forget(key: ByteString, _scope = ''): Promise<boolean> {
     if (!this.exists()) return Promise.resolve(false);
     return this.use(true, (db) => removeEntry(db, key), false, THOROUGH);
   }

@@ -23,6 +23,7 @@ import { RATE_WINDOW_MS } from '../store.js';
 import { checkScope, type PostgresTarget } from '../url.js';
 import { describePgError, isMissingObject, isPermissionDenied, isUndefinedColumn } from './errors.js';
 import { createClaimSql, createRateSql, createTableSql, LOCK_CLASS, olderTables, pgNames, TABLE_STATE_SQL, type PgNames } from './schema.js';
+import { type ByteString, fromBuffer, toBuffer } from '../../bytes.js';
 
 /** How much longer the client waits than the server's statement_timeout, so that the server's cancel (clean) comes first. */
 const CLIENT_GRACE_MS = 500;
@@ -98,7 +99,7 @@ class PostgresOnceStore implements OnceStore {
     const row = await this.withSchema(async () => {
       const r = await this.query(`SELECT * FROM ${this.names.claim}($1, $2, $3, $4, $5, $6)`, [
         c.scope,
-        Buffer.from(c.key, 'latin1'),
+        toBuffer(c.key),
         String(Math.floor(c.now)),
         String(Math.max(0, Math.floor(c.repeatMs))),
         Math.max(0, Math.min(2_147_483_647, Math.floor(c.maxPerHour))),
@@ -122,12 +123,12 @@ class PostgresOnceStore implements OnceStore {
 
   // ---- management -------------------------------------------------------------------------
 
-  async get(key: string, scope: string): Promise<OnceEntry | undefined> {
+  async get(key: ByteString, scope: string): Promise<OnceEntry | undefined> {
     checkScope(this.where, scope);
     const rows = await this.readOrNothing(() =>
       this.query(`SELECT ${MS('last_reply')} AS ms, count, note FROM ${this.names.table} WHERE scope = $1 AND key_sha256 = sha256($2::bytea)`, [
         scope,
-        Buffer.from(key, 'latin1'),
+        toBuffer(key),
       ]),
     );
     const r = rows?.[0];
@@ -161,7 +162,7 @@ class PostgresOnceStore implements OnceStore {
     try {
       for (;;) {
         const rows = await this.guard(() => this.query(`FETCH ${FETCH_ROWS} FROM autoreply_once_entries`));
-        for (const r of rows) yield toEntry((r.key as Buffer).toString('latin1'), r.scope as string, r);
+        for (const r of rows) yield toEntry(fromBuffer(r.key as Buffer), r.scope as string, r);
         if (rows.length < FETCH_ROWS) break;
       }
       await this.guard(() => this.query('COMMIT'));
@@ -171,10 +172,10 @@ class PostgresOnceStore implements OnceStore {
     }
   }
 
-  async forget(key: string, scope: string): Promise<boolean> {
+  async forget(key: ByteString, scope: string): Promise<boolean> {
     checkScope(this.where, scope);
     const n = await this.readOrNothing(() =>
-      this.command(`DELETE FROM ${this.names.table} WHERE scope = $1 AND key_sha256 = sha256($2::bytea)`, [scope, Buffer.from(key, 'latin1')]),
+      this.command(`DELETE FROM ${this.names.table} WHERE scope = $1 AND key_sha256 = sha256($2::bytea)`, [scope, toBuffer(key)]),
     );
     return (n ?? 0) > 0;
   }
@@ -253,7 +254,7 @@ class PostgresOnceStore implements OnceStore {
     // (scope, key) as one string: a scope has no NUL
     const id = (scope: string, key: string) => `${scope}\0${key}`;
     const scopeOf = (e: OnceEntry) => e.scope ?? defaultScope;
-    const wanted = new Map<string, [string, string]>();
+    const wanted = new Map<string, [string, ByteString]>();
     for (const e of batch) wanted.set(id(scopeOf(e), e.key), [scopeOf(e), e.key]);
     await this.query('BEGIN');
     let committed = false;
@@ -261,16 +262,16 @@ class PostgresOnceStore implements OnceStore {
       const rows = await this.query(
         `SELECT scope, key, ${MS('last_reply')} AS ms, count, note FROM ${t}
           WHERE (scope, key_sha256) IN (SELECT s, sha256(k) FROM unnest($1::text[], $2::bytea[]) AS u(s, k)) FOR UPDATE`,
-        [[...wanted.values()].map(([sc]) => sc), [...wanted.values()].map(([, k]) => Buffer.from(k, 'latin1'))],
+        [[...wanted.values()].map(([sc]) => sc), [...wanted.values()].map(([, k]) => toBuffer(k))],
       );
       interface Merged extends OnceRecord {
         scope: string;
-        key: string;
+        key: ByteString;
         changed: boolean;
       }
       const state = new Map<string, Merged | undefined>();
       for (const r of rows) {
-        const key = (r.key as Buffer).toString('latin1');
+        const key = fromBuffer(r.key as Buffer);
         state.set(id(r.scope as string, key), { scope: r.scope as string, key, ...toRecord(r.ms, r.count, r.note), changed: false });
       }
       for (const e of batch) {
@@ -302,7 +303,7 @@ class PostgresOnceStore implements OnceStore {
              note = CASE WHEN excluded.last_reply > o.last_reply THEN coalesce(excluded.note, o.note) ELSE o.note END`,
           [
             write.map((m) => m.scope),
-            write.map((m) => Buffer.from(m.key, 'latin1')),
+            write.map((m) => toBuffer(m.key)),
             write.map((m) => String(Math.floor(m.lastReply))),
             write.map((m) => String(Math.floor(m.count))),
             write.map((m) => (m.note === undefined ? null : cleanNote(m.note))),
@@ -678,7 +679,7 @@ function bounded<T>(p: Promise<T>, ms: number, timeout: () => Error = () => new 
 }
 
 /** An entry of `scope` from a row (ms, count, note); the scope named unless ''. */
-function toEntry(key: string, scope: string, r: Row): OnceEntry {
+function toEntry(key: ByteString, scope: string, r: Row): OnceEntry {
   return { key, ...(scope !== '' ? { scope } : {}), ...toRecord(r.ms, r.count, r.note) };
 }
 

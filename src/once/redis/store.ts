@@ -22,6 +22,7 @@ import { RATE_WINDOW_MS } from '../store.js';
 import { checkScope, type RedisTarget } from '../url.js';
 import { describeRedisError } from './errors.js';
 import { CLAIM_LUA, MERGE_LUA, PRUNE_LUA } from './scripts.js';
+import { bytes, type ByteString, fromBuffer, toBuffer } from '../../bytes.js';
 
 const GRACE_MS = 500;
 const SCAN_COUNT = 1000;
@@ -30,10 +31,10 @@ const BATCH = 500;
 /** Ends the scope in an entry's name (PREFIX SCOPE NUL KEY); a scope has none (checkScope). */
 const SCOPE_END = 0x00;
 /** After the scope, the name of its rate history (PREFIX SCOPE \x01rate): no NUL, so never an entry's. */
-const RATE_SUFFIX = Buffer.from('\x01rate', 'latin1');
+const RATE_SUFFIX = toBuffer(bytes('\x01rate'));
 
 /** What a name under the prefix is (see scripts.ts): an entry, a mailbox's rate history, or none of ours. */
-type Name = { kind: 'entry'; scope: string; key: string } | { kind: 'rate'; scope: string } | { kind: 'other' };
+type Name = { kind: 'entry'; scope: string; key: ByteString } | { kind: 'rate'; scope: string } | { kind: 'other' };
 
 interface Scripts {
   onceClaim(entry: Buffer, rate: Buffer, ...args: (string | number)[]): Promise<(string | null)[]>;
@@ -150,7 +151,7 @@ class RedisOnceStore implements OnceStore {
 
   // ---- management -------------------------------------------------------------------------
 
-  async get(key: string, scope: string): Promise<OnceEntry | undefined> {
+  async get(key: ByteString, scope: string): Promise<OnceEntry | undefined> {
     checkScope(this.where, scope);
     const [t, c, n] = await this.run(() => this.redis.hmget(this.entryKey(scope, key), 't', 'c', 'n'));
     return t === null || t === undefined ? undefined : toEntry(scope, key, t, c, n);
@@ -188,7 +189,7 @@ class RedisOnceStore implements OnceStore {
     for (let i = 0; i < ordered.length; i += BATCH) yield* await this.fetch(ordered.slice(i, i + BATCH));
   }
 
-  async forget(key: string, scope: string): Promise<boolean> {
+  async forget(key: ByteString, scope: string): Promise<boolean> {
     checkScope(this.where, scope);
     return (await this.run(() => this.redis.del(this.entryKey(scope, key)))) > 0;
   }
@@ -318,8 +319,8 @@ class RedisOnceStore implements OnceStore {
   // ---- plumbing ---------------------------------------------------------------------------
 
   /** PREFIX SCOPE NUL KEY (the scope checked by the caller). */
-  private entryKey(scope: string, key: string): Buffer {
-    return Buffer.concat([this.prefix, Buffer.from(scope, 'utf8'), Buffer.of(SCOPE_END), Buffer.from(key, 'latin1')]);
+  private entryKey(scope: string, key: ByteString): Buffer {
+    return Buffer.concat([this.prefix, Buffer.from(scope, 'utf8'), Buffer.of(SCOPE_END), toBuffer(key)]);
   }
 
   /** PREFIX SCOPE \x01rate */
@@ -331,7 +332,7 @@ class RedisOnceStore implements OnceStore {
   private parse(k: Buffer): Name {
     const rest = k.subarray(this.prefix.length);
     const end = rest.indexOf(SCOPE_END);
-    if (end >= 0) return { kind: 'entry', scope: rest.subarray(0, end).toString('utf8'), key: rest.subarray(end + 1).toString('latin1') };
+    if (end >= 0) return { kind: 'entry', scope: rest.subarray(0, end).toString('utf8'), key: fromBuffer(rest.subarray(end + 1)) };
     const r = rest.length - RATE_SUFFIX.length;
     if (r >= 0 && rest.subarray(r).equals(RATE_SUFFIX)) return { kind: 'rate', scope: rest.subarray(0, r).toString('utf8') };
     return { kind: 'other' };
@@ -437,7 +438,7 @@ class RedisOnceStore implements OnceStore {
   /** The names of the entries of `scope` (or every scope), each once (SCAN may return a name twice). */
   private async entryNames(scope: string | undefined): Promise<Buffer[]> {
     const seen = new Map<string, Buffer>();
-    for await (const batch of this.scan(scope)) for (const k of batch) if (this.parse(k).kind === 'entry') seen.set(k.toString('latin1'), k);
+    for await (const batch of this.scan(scope)) for (const k of batch) if (this.parse(k).kind === 'entry') seen.set(fromBuffer(k), k);
     return [...seen.values()];
   }
 }
@@ -453,7 +454,7 @@ export function globEscape(s: Buffer): Buffer {
 }
 
 /** An entry of `scope`; the scope named unless ''. */
-function toEntry(scope: string, key: string, t: unknown, c: unknown, n: unknown): OnceEntry {
+function toEntry(scope: string, key: ByteString, t: unknown, c: unknown, n: unknown): OnceEntry {
   return { key, ...(scope !== '' ? { scope } : {}), ...toRecord(t, c, n) };
 }
 

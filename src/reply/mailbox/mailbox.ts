@@ -1,6 +1,6 @@
 import { FileTooLargeError, readFileCapped } from '../../files.js';
 import { join } from 'node:path';
-import { fromBuffer, fromText, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, fromBuffer, fromText, toBuffer } from '../../bytes.js';
 import { configError, tempError } from '../../errors.js';
 
 /**
@@ -14,11 +14,11 @@ export const SWITCH_FILE = '.auto-reply';
 
 /** What `--mailbox DIR` sets when the options leave it open. */
 export const MAILBOX_DEFAULTS: Record<string, ByteString> = {
-  subject: '[Auto-Reply]',
-  once_repeat: '1d',
+  subject: bytes('[Auto-Reply]'),
+  once_repeat: bytes('1d'),
   // Misfin answers the sender of the message; the envelope sender is the address
   // a forged Reply-To cannot redirect (no backscatter to third parties).
-  to: '$sender_address',
+  to: bytes('$sender_address'),
 };
 
 export interface MailboxPaths {
@@ -42,7 +42,7 @@ export function mailboxPaths(dir: string): MailboxPaths {
  */
 export function readMailboxSwitch(paths: MailboxPaths): ByteString | undefined {
   try {
-    return fromBuffer(readFileCapped(Buffer.from(paths.body, 'latin1')));
+    return fromBuffer(readFileCapped(toBuffer(paths.body)));
   } catch (err) {
     if (err instanceof FileTooLargeError) throw configError(`${paths.body}: ${err.message.slice(err.path.length + 1)}`);
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,4 +1,4 @@
-import { toBuffer, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, fromBuffer, joinBytes, toBuffer } from '../../bytes.js';
 import { configError, tempError } from '../../errors.js';
 import { expand } from '../../expand/index.js';
 import type { ExpansionContext } from '../../expand/context.js';
@@ -24,19 +24,19 @@ export function optionsSource(handle: string | undefined): ReplySource {
 }
 
 function optionsBody(input: BodyInput): SourceBody {
-  let bytes = '';
-  if (input.text !== undefined) bytes += input.text.endsWith('\n') ? input.text : `${input.text}\n`;
+  let body = '';
+  if (input.text !== undefined) body += input.text.endsWith('\n') ? input.text : `${input.text}\n`;
   if (input.file !== undefined) {
     const contents = readBodyFile(input.file, input.options.file_optional);
-    if (contents !== undefined) bytes += input.options.file_expand ? expandLines(contents, input.ctx) : contents;
+    if (contents !== undefined) body += input.options.file_expand ? expandLines(contents, input.ctx) : contents;
   }
-  return { bytes, mime: false };
+  return { bytes: bytes(body), mime: false };
 }
 
 /** The `file` option's contents; a missing file defers unless file_optional (Exim's wording). */
 function readBodyFile(path: ByteString, optional: boolean): ByteString | undefined {
   try {
-    return readFileCapped(toBuffer(path)).toString('latin1');
+    return fromBuffer(readFileCapped(toBuffer(path)));
   } catch (err) {
     if (err instanceof FileTooLargeError) throw configError(`file ${path}: larger than the ${err.limit / (1024 * 1024)} MiB autoreply sends`);
     if (optional) return undefined;
@@ -47,14 +47,14 @@ function readBodyFile(path: ByteString, optional: boolean): ByteString | undefin
 
 /** file_expand: each line expanded on its own; a line that fails is copied as it is (Exim). */
 function expandLines(body: ByteString, ctx: ExpansionContext): ByteString {
-  const lines = body.match(/[^\n]*\n|[^\n]+$/g) ?? [];
-  return lines
-    .map((line) => {
+  const lines = (body.match(/[^\n]*\n|[^\n]+$/g) ?? []).map(bytes);
+  return joinBytes(
+    lines.map((line) => {
       try {
         return expand(line, ctx).value;
       } catch {
         return line;
       }
-    })
-    .join('');
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import type { ByteString } from '../../bytes.js';
+import { bytes, type ByteString } from '../../bytes.js';
 import type { Problem } from './template.js';
 
 /**
@@ -45,11 +45,11 @@ export function splitHeaderBlock(
     const content = text.slice(pos, end);
     const next = nl === -1 ? text.length : nl + 1;
     if (content === '') {
-      return { split: { headers, body: text.slice(next), bodyLine: line + 1 }, problems: [] };
+      return { split: { headers, body: bytes(text.slice(next)), bodyLine: line + 1 }, problems: [] };
     }
     const last = headers[headers.length - 1];
     if ((content[0] === ' ' || content[0] === '\t') && last) {
-      last.value += '\n' + content;
+      last.value = bytes(last.value + '\n' + content);
     } else {
       const m = HEADER.exec(content);
       if (!m) {
@@ -68,12 +68,12 @@ export function splitHeaderBlock(
           ],
         };
       }
-      headers.push({ name: m[1]!, value: m[2]!, line });
+      headers.push({ name: m[1]!, value: bytes(m[2]!), line });
     }
     pos = next;
     line++;
   }
-  if (!strict) return { split: { headers, body: '', bodyLine: line }, problems: [] };
+  if (!strict) return { split: { headers, body: bytes(''), bodyLine: line }, problems: [] };
   return {
     partial: headers,
     problems: [{ file, line: Math.max(firstLine, line - 1), message: 'the header block is not followed by an empty line and a body (add an empty line after the last header)' }],

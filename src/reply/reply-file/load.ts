@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { FileTooLargeError, readFileCapped } from '../../files.js';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
-import { fromBuffer, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, fromBuffer } from '../../bytes.js';
 import { configError } from '../../errors.js';
 import { splitHeaderBlock } from './header-block.js';
 import { replyFileIdentity } from './identity.js';
@@ -86,15 +86,15 @@ type Read = { text: ByteString; bytes: Buffer } | { problem: Problem };
 
 /** A file's text with CRLF made LF and a UTF-8 byte order mark dropped; binary refused. */
 function readText(abs: string, shown: string): Read {
-  let bytes: Buffer;
+  let raw: Buffer;
   try {
-    bytes = readFileCapped(abs, MAX_FILE_BYTES);
+    raw = readFileCapped(abs, MAX_FILE_BYTES);
   } catch (err) {
     if (err instanceof FileTooLargeError) return { problem: { file: shown, line: 0, message: `is larger than ${MAX_FILE_BYTES} bytes` } };
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     return { problem: { file: shown, line: 0, message: `cannot be read (${code})` } };
   }
-  let text = fromBuffer(bytes).replace(/\r\n/g, '\n');
+  let text = fromBuffer(raw).replace(/\r\n/g, '\n');
   if (text.startsWith('\xef\xbb\xbf')) text = text.slice(3);
   const bad = BINARY.exec(text);
   if (bad) {
@@ -102,7 +102,7 @@ function readText(abs: string, shown: string): Read {
     const code = bad[0].charCodeAt(0).toString(16).padStart(2, '0');
     return { problem: { file: shown, line, message: `binary data (byte 0x${code}): a reply file must be text` } };
   }
-  return { text, bytes };
+  return { text: bytes(text), bytes: raw };
 }
 
 function realOr(p: string): string {

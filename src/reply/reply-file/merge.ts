@@ -1,5 +1,6 @@
 import type { ReplyFields } from '../reply.js';
 import type { RenderedHeader } from './render.js';
+import { type ByteString, joinBytes } from '../../bytes.js';
 
 /**
  * A reply file's header lines over the transport options: the header fields the
@@ -38,7 +39,7 @@ export function mergeHeaders(options: ReplyFields, file: RenderedHeader[]): Merg
       seen.add(key);
       fields[key] = h.value;
     } else if (LIST_FIELDS.has(key)) {
-      fields[key] = [fields[key], h.value].filter((v) => v !== undefined && v !== '').join(', ');
+      fields[key] = joinBytes([fields[key], h.value].filter((v): v is ByteString => v !== undefined && v !== ''), ', ');
     }
     // a second Subject or From is dropped: a reply has one
   }

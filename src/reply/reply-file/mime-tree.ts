@@ -1,4 +1,4 @@
-import type { ByteString } from '../../bytes.js';
+import { bytes, type ByteString } from '../../bytes.js';
 import { findRaw, splitHeaderBlock, type RawHeader } from './header-block.js';
 import { scanPlaceholders } from './placeholders.js';
 import type { BodyNode, Problem } from './template.js';
@@ -72,7 +72,7 @@ function multipart(
   const lines = body.match(/[^\n]*\n|[^\n]+$/g) ?? [];
   const delimiter = `--${boundary}`;
   let literal = '';
-  let part: { text: string; line: number } | undefined;
+  let part: { text: string; line: number } | undefined; // pieces of the byte string body
   let closed = false;
   let parts = 0;
   let line = bodyLine;
@@ -81,7 +81,7 @@ function multipart(
     // the newline before a delimiter belongs to the delimiter (RFC 2046 5.1.1)
     const text = part.text.endsWith('\n') ? part.text.slice(0, -1) : part.text;
     const tail = part.text.endsWith('\n') ? '\n' : '';
-    const r = mimePart(text, part.line, file, boundaries, depth);
+    const r = mimePart(bytes(text), part.line, file, boundaries, depth);
     items.push(r.node);
     problems.push(...r.problems);
     literal = tail;
@@ -93,7 +93,7 @@ function multipart(
       endPart();
       literal += l;
       if (bare === delimiter) {
-        items.push({ kind: 'literal', text: literal });
+        items.push({ kind: 'literal', text: bytes(literal) });
         literal = '';
         part = { text: '', line: line + 1 };
         parts++;
@@ -112,7 +112,7 @@ function multipart(
     problems.push({ file, line: ctLine, message: `the multipart body has no closing "${delimiter}--" line` });
   }
   if (parts === 0) problems.push({ file, line: ctLine, message: `the multipart body has no "${delimiter}" line` });
-  if (literal !== '') items.push({ kind: 'literal', text: literal });
+  if (literal !== '') items.push({ kind: 'literal', text: bytes(literal) });
   return { node: { kind: 'seq', items }, problems };
 }
 
@@ -120,7 +120,7 @@ function multipart(
 function mimePart(text: ByteString, line: number, file: string, boundaries: string[], depth: number): { node: BodyNode; problems: Problem[] } {
   const { split, problems } = splitHeaderBlock(text, file, line, false);
   if (!split) return { node: { kind: 'literal', text }, problems };
-  const headText = text.slice(0, text.length - split.body.length);
+  const headText = bytes(text.slice(0, text.length - split.body.length));
   const inner = entity(split.headers, split.body, split.bodyLine, file, boundaries, depth + 1, line);
   return { node: { kind: 'seq', items: [{ kind: 'literal', text: headText }, inner.node] }, problems: inner.problems };
 }

@@ -1,4 +1,4 @@
-import type { ByteString } from '../../bytes.js';
+import { bytes, type ByteString } from '../../bytes.js';
 import { MAX_QUOTE_LINES, QUOTE_LINES } from '../../message/message-text.js';
 import type { Problem, Token } from './template.js';
 
@@ -31,7 +31,7 @@ export function scanPlaceholders(text: ByteString, file: string, firstLine: numb
   let literal = '';
   let line = firstLine;
   const flush = () => {
-    if (literal !== '') tokens.push({ kind: 'text', text: literal });
+    if (literal !== '') tokens.push({ kind: 'text', text: bytes(literal) });
     literal = '';
   };
   for (let i = 0; i < text.length; i++) {

@@ -1,4 +1,4 @@
-import { joinLines, trimChars, type ByteString } from '../../bytes.js';
+import { bytes, type ByteString, joinBytes, joinLines, trimChars } from '../../bytes.js';
 import { findHeaders, isAddressHeader, type IncomingMessage } from '../../message/message.js';
 import { headerValue } from '../../message/header-values.js';
 import { messageTextOf, quoteLines } from '../../message/message-text.js';
@@ -40,14 +40,14 @@ export interface RenderedHeader {
 export function renderHeaders(template: ReplyTemplate, msg: IncomingMessage): RenderedHeader[] {
   return template.headers.map((h) => {
     const address = isAddressHeader(h.name);
-    const value = h.tokens
-      .map((t) => {
+    const value = joinBytes(
+      h.tokens.map((t) => {
         if (t.kind === 'text') return t.text;
-        if (t.kind !== 'header') return '';
-        const v = address ? rawAddressValue(msg, t.name) : (headerValue(msg, t.name, 'decoded') ?? '');
+        if (t.kind !== 'header') return bytes('');
+        const v = address ? rawAddressValue(msg, t.name) : (headerValue(msg, t.name, 'decoded') ?? bytes(''));
         return oneLine(v);
-      })
-      .join('');
+      }),
+    );
     return { name: h.name, value };
   });
 }
@@ -60,8 +60,8 @@ export function renderBody(template: ReplyTemplate, msg: IncomingMessage, limit:
 
 function renderNode(node: BodyNode, msg: IncomingMessage, limit: number, budget: { left: number }): ByteString {
   if (node.kind === 'literal') return spend(node.text, budget);
-  if (node.kind === 'seq') return node.items.map((n) => renderNode(n, msg, limit, budget)).join('');
-  return node.tokens.map((t) => spend(renderToken(t, msg, limit, node.html, node.boundaries), budget)).join('');
+  if (node.kind === 'seq') return joinBytes(node.items.map((n) => renderNode(n, msg, limit, budget)));
+  return joinBytes(node.tokens.map((t) => spend(renderToken(t, msg, limit, node.html, node.boundaries), budget)));
 }
 
 function spend(text: ByteString, budget: { left: number }): ByteString {
@@ -73,13 +73,13 @@ function spend(text: ByteString, budget: { left: number }): ByteString {
 function renderToken(t: Token, msg: IncomingMessage, limit: number, html: boolean, boundaries: string[]): ByteString {
   if (t.kind === 'text') return t.text;
   let value: ByteString;
-  if (t.kind === 'header') value = headerValue(msg, t.name, 'decoded') ?? '';
+  if (t.kind === 'header') value = headerValue(msg, t.name, 'decoded') ?? bytes('');
   else if (t.kind === 'all') value = wholeMessage(msg, limit);
   // decoded before rendering by the delivery (the template says it quotes: quotesMessage)
   else if (t.kind === 'quote') value = quoteLines(messageTextOf(msg), t.lines);
-  else return ''; // includes are resolved at load time
+  else return bytes(''); // includes are resolved at load time
   if (html) value = escapeHtml(value);
-  for (const b of boundaries) value = value.replace(new RegExp(`^--${escapeRegExp(b)}`, 'gm'), ' $&');
+  for (const b of boundaries) value = bytes(value.replace(new RegExp(`^--${escapeRegExp(b)}`, 'gm'), ' $&'));
   return value;
 }
 
@@ -92,31 +92,33 @@ export function quotesMessage(template: ReplyTemplate): boolean {
 
 /** `{*}`: the headers as received, an empty line, the body — cut at `limit` with a note. */
 export function wholeMessage(msg: IncomingMessage, limit: number): ByteString {
-  let body = msg.bodyKept;
+  let body: string = msg.bodyKept;
   let note = '';
   if (limit > 0 && msg.bodySize > limit) {
     body = body.slice(0, limit);
     if (!body.endsWith('\n')) body += '\n';
     note = `[... the body of the message is ${msg.bodySize} bytes long; only the first ${limit} are included]\n`;
   }
-  return `${msg.headerBlock}\n${body}${note}`;
+  return bytes(`${msg.headerBlock}\n${body}${note}`);
 }
 
 /** Every instance of an address header, as received, joined into one list. */
 function rawAddressValue(msg: IncomingMessage, name: string): ByteString {
-  return findHeaders(msg, name)
-    .map((h) => trimChars(h.raw))
-    .filter((v) => v !== '')
-    .join(', ');
+  return joinBytes(
+    findHeaders(msg, name)
+      .map((h) => trimChars(h.raw))
+      .filter((v) => v !== ''),
+    ', ',
+  );
 }
 
 /** Folded lines joined, control characters (tab aside) made spaces, trimmed. */
 function oneLine(v: ByteString): ByteString {
-  return trimChars(joinLines(v).replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' '));
+  return trimChars(bytes(joinLines(v).replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ')));
 }
 
 function escapeHtml(s: ByteString): ByteString {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return bytes(s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!));
 }
 
 function escapeRegExp(s: string): string {

@@ -3,6 +3,7 @@ import type { ReplySource } from '../source.js';
 import { mergeHeaders } from './merge.js';
 import { quotesMessage, renderBody, renderHeaders } from './render.js';
 import type { ReplyTemplate } from './template.js';
+import { bytes } from '../../bytes.js';
 
 /**
  * A PEP reply file: its header lines win over the options (To defaults to the
@@ -26,10 +27,10 @@ export function replyFileSource(template: ReplyTemplate, handle: string | undefi
       if (template.mime && options.return_message) {
         throw configError(`reply file ${template.path} is a MIME entity: return_message cannot add to it (put {*} in a part instead)`);
       }
-      const bytes = renderBody(template, message, options.return_size_limit);
+      const body = renderBody(template, message, options.return_size_limit);
       // a text body ends with a newline; a MIME entity is kept exactly as written
-      if (template.mime || bytes === '' || bytes.endsWith('\n')) return { bytes, mime: template.mime };
-      return { bytes: `${bytes}\n`, mime: false };
+      if (template.mime || body === '' || body.endsWith('\n')) return { bytes: body, mime: template.mime };
+      return { bytes: bytes(`${body}\n`), mime: false };
     },
   };
 }
