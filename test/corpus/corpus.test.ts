@@ -13,6 +13,7 @@ import type { RuleHit, RuleInput, RuleSettings } from '../../src/rules/rule.js';
 
 const isSwitchable = (s: string): s is Switchable => (SWITCHABLE as readonly string[]).includes(s);
 import { parseScheduleBound } from '../../src/rules/schedule-parse.js';
+import { bytes, type ByteString } from '../../src/bytes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,7 +55,7 @@ function envelopeSender(m: IncomingMessage): string {
 }
 
 /** `to = $reply_address`: Reply-To, else From. */
-function replyAddresses(m: IncomingMessage): string[] {
+function replyAddresses(m: IncomingMessage): ByteString[] {
   const rt = findHeaders(m, 'Reply-To').flatMap((h) => headerAddresses(h.raw));
   return rt.length > 0 ? rt : findHeaders(m, 'From').flatMap((h) => headerAddresses(h.raw));
 }
@@ -62,8 +63,8 @@ function replyAddresses(m: IncomingMessage): string[] {
 function settingsOf(...layers: (JsonSettings | undefined)[]): RuleSettings {
   const j: JsonSettings = Object.assign({}, ...layers.filter(Boolean));
   const s: RuleSettings = { maxRecipients: j.maxRecipients ?? 5, maxRepliesPerHour: j.maxRepliesPerHour ?? 100 };
-  if (j.xLoop) s.xLoop = j.xLoop;
-  if (j.authservId) s.authservId = j.authservId;
+  if (j.xLoop) s.xLoop = bytes(j.xLoop);
+  if (j.authservId) s.authservId = bytes(j.authservId);
   if (j.start) s.start = parseScheduleBound(j.start, 'start');
   if (j.end) s.end = parseScheduleBound(j.end, 'end');
   return s;
@@ -76,9 +77,9 @@ function decide(message: IncomingMessage, entry: Conditions, extra: Conditions =
   const recipient = pick('recipient');
   const input: RuleInput = {
     message,
-    sender: envelopeSender(message),
-    ...(recipient ? { recipient } : {}),
-    aliases: pick('aliases') ?? [],
+    sender: bytes(envelopeSender(message)),
+    ...(recipient ? { recipient: bytes(recipient) } : {}),
+    aliases: (pick('aliases') ?? []).map(bytes),
     replyRecipients: replyAddresses(message),
     settings: settingsOf(d.settings, entry.settings, extra.settings),
     now: Date.parse(pick('now')!),

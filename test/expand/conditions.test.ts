@@ -1,6 +1,7 @@
 import t from 'tap';
 import { ExpansionError, expand } from '../../src/expand/index.js';
 import { ctx, err, x } from './fixtures/helpers.js';
+import { bytes } from '../../src/bytes.js';
 
 t.test('if and branches', async (t) => {
   t.equal(x('${if eq {a} {a} {yes} {no} }'), 'yes');
@@ -11,7 +12,7 @@ t.test('if and branches', async (t) => {
   t.equal(
     (() => {
       try {
-        expand('${if eq{a}{b}{x}fail}', ctx);
+        expand(bytes('${if eq{a}{b}{x}fail}'), ctx);
       } catch (e) {
         return e instanceof ExpansionError && e.forced;
       }

@@ -1,5 +1,5 @@
 // Shared by the rule and corpus tests: a RuleInput with sensible defaults.
-import { fromText } from '../../src/bytes.js';
+import { bytes, fromText } from '../../src/bytes.js';
 import { parseMessage } from '../../src/message/reader.js';
 import type { RuleInput, RuleSettings } from '../../src/rules/rule.js';
 
@@ -16,10 +16,10 @@ export function msg(headers: string, body = 'Hello.\n') {
 export function input(headers: string, over: Partial<RuleInput> = {}, settings: Partial<RuleSettings> = {}): RuleInput {
   return {
     message: msg(headers),
-    sender: 'bob@example.net',
-    recipient: 'alice@example.com',
+    sender: bytes('bob@example.net'),
+    recipient: bytes('alice@example.com'),
     aliases: [],
-    replyRecipients: ['bob@example.net'],
+    replyRecipients: [bytes('bob@example.net')],
     now: NOW,
     ...over,
     settings: { ...DEFAULT_SETTINGS, ...settings },

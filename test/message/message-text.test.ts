@@ -11,6 +11,7 @@ import { fakeSendmail } from '../helpers/cli.js';
 import { deliverRun } from '../helpers/deliver.js';
 import { quoteLines, tidyText } from '../../src/message/message-text.js';
 import { scanPlaceholders } from '../../src/reply/reply-file/placeholders.js';
+import { bytes } from '../../src/bytes.js';
 
 const HEAD =
   'From: Alice Example <alice@remote.example>\nTo: Bob <bob@example.com>\nSubject: Lunch\n' +
@@ -166,7 +167,7 @@ t.test('reply files: in a text/html part the quote is HTML-escaped', async (t) =
 });
 
 t.test('placeholder scanning: {quote}, {quote N}, any case; other braces stay', async (t) => {
-  const scan = (s: string) => scanPlaceholders(s, 'r.txt', 1);
+  const scan = (s: string) => scanPlaceholders(bytes(s), 'r.txt', 1);
   t.same(scan('a {quote} b {Quote 5}').tokens, [
     { kind: 'text', text: 'a ' },
     { kind: 'quote', lines: 20, file: 'r.txt', line: 1 },
@@ -241,9 +242,9 @@ t.test('bounded: at most 64 KiB of text, cut at a character boundary; a text pas
 });
 
 t.test('quoteLines and tidyText', async (t) => {
-  t.equal(quoteLines('', 5), '');
-  t.equal(quoteLines('a\n\nb\nc', 3), '> a\n>\n> b');
-  t.equal(quoteLines('> already quoted', 1), '> > already quoted');
+  t.equal(quoteLines(bytes(''), 5), '');
+  t.equal(quoteLines(bytes('a\n\nb\nc'), 3), '> a\n>\n> b');
+  t.equal(quoteLines(bytes('> already quoted'), 1), '> > already quoted');
   t.equal(tidyText('\r\n  \n\ta\r\nb\rc\n\n \n'), '\ta\nb\nc');
   t.equal(tidyText('d\u00e9j\u00e0'), 'd\xc3\xa9j\xc3\xa0', 'UTF-8 bytes');
 });

@@ -2,9 +2,10 @@ import t from 'tap';
 import { Readable } from 'node:stream';
 import { MessageReader, MAX_HEADER_BLOCK, parseMessage } from '../../src/message/reader.js';
 import { readMessage } from '../../src/message/stdin.js';
+import { bytes } from '../../src/bytes.js';
 
 t.test('an mbox From line and the pipe\'s trailing empty line are stripped', async (t) => {
-  const m = parseMessage('From alice@remote.example Sat Nov 21 04:36:29 2026\nSubject: hi\n\nline one\nline two\n\n');
+  const m = parseMessage(bytes('From alice@remote.example Sat Nov 21 04:36:29 2026\nSubject: hi\n\nline one\nline two\n\n'));
   t.equal(m.mboxSender, 'alice@remote.example');
   t.equal(m.headerBlock, 'Subject: hi\n');
   t.equal(m.bodyKept, 'line one\nline two\n');
@@ -13,14 +14,14 @@ t.test('an mbox From line and the pipe\'s trailing empty line are stripped', asy
 });
 
 t.test('without a From line nothing is stripped from the end', async (t) => {
-  const m = parseMessage('Subject: hi\n\nbody\n\n');
+  const m = parseMessage(bytes('Subject: hi\n\nbody\n\n'));
   t.equal(m.mboxSender, undefined);
   t.equal(m.bodyKept, 'body\n\n');
   t.equal(m.bodySize, 6);
 });
 
 t.test('MAILER-DAEMON in the From line is the empty sender', async (t) => {
-  t.equal(parseMessage('From MAILER-DAEMON Sat Nov 21 04:36:29 2026\nSubject: x\n\n\n').mboxSender, '');
+  t.equal(parseMessage(bytes('From MAILER-DAEMON Sat Nov 21 04:36:29 2026\nSubject: x\n\n\n')).mboxSender, '');
 });
 
 t.test('CRLF becomes LF, also when CR and LF arrive in different chunks', async (t) => {
@@ -36,22 +37,22 @@ t.test('CRLF becomes LF, also when CR and LF arrive in different chunks', async 
 });
 
 t.test('a lone CR is kept', async (t) => {
-  t.equal(parseMessage('Subject: a\n\nx\ry\n').bodyKept, 'x\ry\n');
+  t.equal(parseMessage(bytes('Subject: a\n\nx\ry\n')).bodyKept, 'x\ry\n');
 });
 
 t.test('folded headers stay one field with the raw continuation', async (t) => {
-  const m = parseMessage('Subject: one\n two\nTo: x@y\n\n');
+  const m = parseMessage(bytes('Subject: one\n two\nTo: x@y\n\n'));
   t.same(m.headers[0], { name: 'Subject', raw: ' one\n two\n' });
 });
 
 t.test('a message with no body separator is all headers', async (t) => {
-  const m = parseMessage('Subject: only\nTo: x@y');
+  const m = parseMessage(bytes('Subject: only\nTo: x@y'));
   t.equal(m.headers.length, 2);
   t.equal(m.bodySize, 0);
 });
 
 t.test('a line that is not a header starts the body, as in Exim', async (t) => {
-  const m = parseMessage('Subject: x\nthis is not a header\nmore\n');
+  const m = parseMessage(bytes('Subject: x\nthis is not a header\nmore\n'));
   t.equal(m.headers.length, 1);
   t.equal(m.bodyKept, 'this is not a header\nmore\n');
 });
@@ -64,7 +65,7 @@ t.test('NUL bytes and invalid UTF-8 pass through as bytes', async (t) => {
 
 t.test('only the first keepBody bytes are kept, the rest is counted', async (t) => {
   const body = 'x'.repeat(10_000) + '\n';
-  const m = parseMessage('Subject: big\n\n' + body, 100);
+  const m = parseMessage(bytes('Subject: big\n\n' + body), 100);
   t.equal(m.bodyKept.length, 100);
   t.equal(m.bodySize, body.length);
   t.equal(m.bodyTail.length, 500);
@@ -84,7 +85,7 @@ t.test('a header block over the cap is marked oversized, after draining the inpu
 });
 
 t.test('an empty input is an empty message', async (t) => {
-  const m = parseMessage('');
+  const m = parseMessage(bytes(''));
   t.equal(m.headers.length, 0);
   t.equal(m.bodySize, 0);
 });

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImportOptions, OnceClaim, OnceEntry, OnceStore, OnceVerdict } from '../../src/once/store.js';
+import { bytes } from '../../src/bytes.js';
 
 export const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const MIN = 60_000;
@@ -24,7 +25,7 @@ const YEAR = 365 * DAY;
 export type Fresh = () => Promise<OnceStore>;
 
 export const claimOf = (key: string, now: number, more: Partial<OnceClaim> = {}): OnceClaim => ({
-  key,
+  key: bytes(key),
   scope: '',
   now,
   repeatMs: HOUR,
@@ -67,9 +68,9 @@ export const SCENARIOS: Scenario[] = [
         await s.claim(claimOf('a@x.org', T0 + 30 * MIN)),
         await s.claim(claimOf('a@x.org', T0 + HOUR - 1)),
         await s.claim(claimOf('a@x.org', T0 + HOUR)),
-        await s.get('a@x.org', ''),
+        await s.get(bytes('a@x.org'), ''),
         await s.claim(claimOf('a@x.org', T0 + 3 * HOUR)),
-        await s.get('a@x.org', ''),
+        await s.get(bytes('a@x.org'), ''),
       ];
     },
     expected: [
@@ -90,8 +91,8 @@ export const SCENARIOS: Scenario[] = [
         await s.claim(claimOf('b@x.org', T0 + 3650 * DAY, { repeatMs: 0, keepMs: 365 * DAY })),
         await s.claim(claimOf('c@x.org', T0)),
         await s.claim(claimOf('c@x.org', T0 - 2 * HOUR)),
-        await s.get('b@x.org', ''),
-        await s.get('nobody@x.org', ''),
+        await s.get(bytes('b@x.org'), ''),
+        await s.get(bytes('nobody@x.org'), ''),
       ];
     },
     expected: [
@@ -109,7 +110,7 @@ export const SCENARIOS: Scenario[] = [
       return [
         await s.claim(claimOf('n@x.org', T0, { note: 'Re: hello \u00e9\u20ac' })),
         await s.claim(claimOf('n@x.org', T0 + 2 * HOUR)),
-        await s.get('n@x.org', ''),
+        await s.get(bytes('n@x.org'), ''),
         await s.claim(claimOf('n@x.org', T0 + 4 * HOUR, { note: 'Re: again' })),
         await s.claim(claimOf('n@x.org', T0 + 4 * HOUR + 1)),
       ];
@@ -131,7 +132,7 @@ export const SCENARIOS: Scenario[] = [
         await s.claim(claimOf('r2@x.org', T0 + 1000, rate)),
         await s.claim(claimOf('r3@x.org', T0 + 2000, rate)),
         await s.claim(claimOf('r4@x.org', T0 + 3000, rate)),
-        await s.get('r4@x.org', ''),
+        await s.get(bytes('r4@x.org'), ''),
         // an entry within once_repeat is "previously sent", not "rate"
         await s.claim(claimOf('r1@x.org', T0 + 4000, rate)),
         // without a limit the same claim sends (and counts)
@@ -169,7 +170,7 @@ export const SCENARIOS: Scenario[] = [
       await s.claim(claimOf('a@x.org', T0 + 1 * MIN));
       const byKey = await list(s, 'key');
       const byTime = await list(s, 'time');
-      return [byKey.map((e) => e.key), byTime.map((e) => [e.key, e.lastReply]), await s.get(BINARY_KEY, '')];
+      return [byKey.map((e) => e.key), byTime.map((e) => [e.key, e.lastReply]), await s.get(bytes(BINARY_KEY), '')];
     },
     expected: [
       ['B@x.org', 'a@x.org', BINARY_KEY, 'm@x.org', '\u00e9t\u00e9@x.org'],
@@ -188,7 +189,7 @@ export const SCENARIOS: Scenario[] = [
     async run(s) {
       for (let i = 0; i < 5; i++) await s.claim(claimOf(`p${i}@x.org`, T0 + i * MIN));
       const out: unknown[] = [];
-      out.push(await s.forget('p4@x.org', ''), await s.forget('p4@x.org', ''), await s.forget('never@x.org', ''));
+      out.push(await s.forget(bytes('p4@x.org'), ''), await s.forget(bytes('p4@x.org'), ''), await s.forget(bytes('never@x.org'), ''));
       out.push(await s.prune(T0 + 2 * MIN, ''));
       out.push((await list(s, 'key', '')).map((e) => e.key));
       out.push(await s.prune(T0, undefined));
@@ -211,12 +212,12 @@ export const SCENARIOS: Scenario[] = [
       await s.claim(claimOf('new@x.org', T0 + 5 * HOUR, { note: 'mine' }));
       const r = await s.import(
         [
-          { key: 'old@x.org', lastReply: T0 + 10 * HOUR, count: 1 }, // later: updated, count max(1,2)=2, note kept
-          { key: 'new@x.org', lastReply: T0 + 1 * HOUR, count: 7, note: 'theirs' }, // older: skipped, count 7
-          { key: 'fresh@x.org', lastReply: T0, count: 0, note: 'f' }, // added, count at least 1
-          { key: 'fresh@x.org', lastReply: T0 + HOUR, count: 4 }, // twice: updated, note kept
-          { key: 'same@x.org', lastReply: T0, count: 2 }, // added
-          { key: 'same@x.org', lastReply: T0, count: 1 }, // same time: skipped
+          { key: bytes('old@x.org'), lastReply: T0 + 10 * HOUR, count: 1 }, // later: updated, count max(1,2)=2, note kept
+          { key: bytes('new@x.org'), lastReply: T0 + 1 * HOUR, count: 7, note: 'theirs' }, // older: skipped, count 7
+          { key: bytes('fresh@x.org'), lastReply: T0, count: 0, note: 'f' }, // added, count at least 1
+          { key: bytes('fresh@x.org'), lastReply: T0 + HOUR, count: 4 }, // twice: updated, note kept
+          { key: bytes('same@x.org'), lastReply: T0, count: 2 }, // added
+          { key: bytes('same@x.org'), lastReply: T0, count: 1 }, // same time: skipped
         ],
         into(),
       );
@@ -260,13 +261,13 @@ export const SCOPE_SCENARIOS: Scenario[] = [
         await s.claim(claimOf(k, T0 + 1, { scope: CAROL, note: 'carol' })),
         await s.claim(claimOf(k, T0 + 2, { scope: BOB })),
         await s.claim(claimOf(k, T0 + 3)),
-        await s.get(k, BOB),
-        await s.get(k, CAROL),
-        await s.get(k, ''),
-        await s.get(k, 'dave@example.org'),
-        await s.forget(k, BOB),
-        await s.forget(k, BOB),
-        await s.get(k, CAROL),
+        await s.get(bytes(k), BOB),
+        await s.get(bytes(k), CAROL),
+        await s.get(bytes(k), ''),
+        await s.get(bytes(k), 'dave@example.org'),
+        await s.forget(bytes(k), BOB),
+        await s.forget(bytes(k), BOB),
+        await s.get(bytes(k), CAROL),
         await s.claim(claimOf(k, T0 + 4, { scope: BOB })),
         await s.claim(claimOf(k, T0 + 5, { scope: CAROL })),
       ];
@@ -436,15 +437,15 @@ export const SCOPE_SCENARIOS: Scenario[] = [
       await s.claim(claimOf('old@x.org', T0, { scope: BOB, note: 'kept' }));
       const r = await s.import(
         [
-          { key: 'old@x.org', lastReply: T0 + HOUR, count: 3 }, // into bob: updated
-          { key: 'new@x.org', lastReply: T0, count: 1 }, // into bob: added
-          { key: 'old@x.org', scope: CAROL, lastReply: T0, count: 2, note: 'c' }, // carol's: added
-          { key: 'old@x.org', scope: '', lastReply: T0, count: 1 }, // scope '' named: added there
-          { key: 'old@x.org', scope: CAROL, lastReply: T0, count: 5 }, // carol's again, same time: skipped, count 5
+          { key: bytes('old@x.org'), lastReply: T0 + HOUR, count: 3 }, // into bob: updated
+          { key: bytes('new@x.org'), lastReply: T0, count: 1 }, // into bob: added
+          { key: bytes('old@x.org'), scope: CAROL, lastReply: T0, count: 2, note: 'c' }, // carol's: added
+          { key: bytes('old@x.org'), scope: '', lastReply: T0, count: 1 }, // scope '' named: added there
+          { key: bytes('old@x.org'), scope: CAROL, lastReply: T0, count: 5 }, // carol's again, same time: skipped, count 5
         ],
         into(BOB),
       );
-      return [r, await list(s, 'key'), await s.get('new@x.org', BOB)];
+      return [r, await list(s, 'key'), await s.get(bytes('new@x.org'), BOB)];
     },
     expected: [
       { added: 3, updated: 1, skipped: 1 },
@@ -464,13 +465,13 @@ export const SCOPE_SCENARIOS: Scenario[] = [
       const ops: (() => Promise<unknown>)[] = [
         () => s.claim(claimOf('x@x.org', T0, { scope: bad })),
         () => s.claim(claimOf('x@x.org', T0, { scope: '\ud800@example.org' })),
-        () => s.get('x@x.org', bad),
+        () => s.get(bytes('x@x.org'), bad),
         () => list(s, 'key', bad),
-        () => s.forget('x@x.org', bad),
+        () => s.forget(bytes('x@x.org'), bad),
         () => s.prune(T0, bad),
         () => s.clear(bad),
-        () => s.import([{ key: 'x@x.org', lastReply: T0, count: 1 }], into(bad)),
-        () => s.import([{ key: 'x@x.org', scope: bad, lastReply: T0, count: 1 }], into()),
+        () => s.import([{ key: bytes('x@x.org'), lastReply: T0, count: 1 }], into(bad)),
+        () => s.import([{ key: bytes('x@x.org'), scope: bad, lastReply: T0, count: 1 }], into()),
       ];
       const out: unknown[] = [];
       for (const op of ops) {

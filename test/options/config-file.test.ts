@@ -2,10 +2,11 @@ import t from 'tap';
 import { parseConfig } from '../../src/options/config-file.js';
 import { toOptions } from '../../src/commands/deliver/args.js';
 import { AutoreplyError } from '../../src/errors.js';
+import { bytes } from '../../src/bytes.js';
 
 t.test('Exim option syntax: comments, blanks, continuations, bare booleans, driver and name lines', async (t) => {
   const settings = parseConfig(
-    [
+    bytes([
       '# vacation transport',
       'vacation:',
       '  driver = autoreply',
@@ -15,7 +16,7 @@ t.test('Exim option syntax: comments, blanks, continuations, bare booleans, driv
       '         second part',
       '  return_message',
       '  file-optional = no',
-    ].join('\n'),
+    ].join('\n')),
   );
   t.same(
     settings.map((s) => [s.name, s.value]),
@@ -29,21 +30,21 @@ t.test('Exim option syntax: comments, blanks, continuations, bare booleans, driv
 });
 
 t.test('a quoted value has its escapes interpreted when read', async (t) => {
-  const [s] = parseConfig('text = "a\\tb\\n\\"q\\" \\101"');
+  const [s] = parseConfig(bytes('text = "a\\tb\\n\\"q\\" \\101"'));
   t.equal(s!.value, 'a\tb\n"q" A');
 });
 
 t.test('an unquoted value keeps backslashes for the expander', async (t) => {
-  const [s] = parseConfig('text = Hello,\\nworld');
+  const [s] = parseConfig(bytes('text = Hello,\\nworld'));
   t.equal(s!.value, 'Hello,\\nworld');
 });
 
 t.test('a line that is not an option is an error naming the line', async (t) => {
-  t.throws(() => parseConfig('to = x\n= oops', 'my.conf'), { message: /my\.conf line 2/ });
+  t.throws(() => parseConfig(bytes('to = x\n= oops'), 'my.conf'), { message: /my\.conf line 2/ });
 });
 
 t.test('typed values: booleans, sizes, modes, and a clear error for a bad one', async (t) => {
-  const o = toOptions({ return_message: 'yes', file_expand: 'false', return_size_limit: '1M', mode: '0640', once_file_size: '4K' });
+  const o = toOptions({ return_message: bytes('yes'), file_expand: bytes('false'), return_size_limit: bytes('1M'), mode: bytes('0640'), once_file_size: bytes('4K') });
   t.equal(o.return_message, true);
   t.equal(o.file_expand, false);
   t.equal(o.return_size_limit, 1048576);
@@ -52,7 +53,7 @@ t.test('typed values: booleans, sizes, modes, and a clear error for a bad one', 
   t.equal(toOptions({}).return_size_limit, 102400, 'default 100K');
   const err = (() => {
     try {
-      toOptions({ return_message: 'maybe' });
+      toOptions({ return_message: bytes('maybe') });
     } catch (e) {
       return e;
     }

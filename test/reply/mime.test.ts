@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser, type AddressObject } from 'mailparser';
 import t, { type Test } from 'tap';
-import { fromText, isAscii, type ByteString } from '../../src/bytes.js';
+import { bytes, type ByteString, fromText, isAscii } from '../../src/bytes.js';
 import { bodyMimeHeaders, encodeHeaderLines, encodeHeaderValue } from '../../src/reply/mime.js';
 
 // libmime (mailparser's own decoder) has no type declarations
@@ -16,13 +16,13 @@ const libmime = createRequire(import.meta.url)('libmime') as { decodeWords(s: st
 const corpus = join(dirname(fileURLToPath(import.meta.url)), '..', 'corpus', 'messages');
 
 /** A reply laid out as the builder does: our headers, MIME lines, empty line, body. */
-function reply(headers: [string, ByteString][], body: ByteString = 'I am away until 14 July.\n', headersOption = ''): ByteString {
+function reply(headers: [string, ByteString][], body: ByteString = bytes('I am away until 14 July.\n'), headersOption = ''): ByteString {
   let out = '';
   for (const [name, value] of headers) out += `${name}: ${encodeHeaderValue(name, value)}\n`;
   out += 'Auto-Submitted: auto-replied\n';
   if (headersOption) out += headersOption + '\n';
-  out += bodyMimeHeaders(body, headersOption);
-  return out + '\n' + body;
+  out += bodyMimeHeaders(body, bytes(headersOption));
+  return bytes(out + '\n' + body);
 }
 
 const parse = (s: ByteString) => simpleParser(Buffer.from(s, 'latin1'));
@@ -45,9 +45,9 @@ function checkShape(t: Test, raw: ByteString) {
 }
 
 t.test('ASCII values are left alone (Exim-identical)', async (t) => {
-  t.equal(encodeHeaderValue('Subject', 'Re: lunch on Friday?'), 'Re: lunch on Friday?');
-  t.equal(encodeHeaderValue('To', '"Jones, Bob" <bob@example.net>'), '"Jones, Bob" <bob@example.net>');
-  t.equal(bodyMimeHeaders('plain ASCII body\n', ''), '');
+  t.equal(encodeHeaderValue('Subject', bytes('Re: lunch on Friday?')), 'Re: lunch on Friday?');
+  t.equal(encodeHeaderValue('To', bytes('"Jones, Bob" <bob@example.net>')), '"Jones, Bob" <bob@example.net>');
+  t.equal(bodyMimeHeaders(bytes('plain ASCII body\n'), bytes('')), '');
 });
 
 // `Re: $h_subject:` of real incoming messages: $h_ decodes to UTF-8 (here done by
@@ -63,9 +63,9 @@ for (const [file, expected] of [
     const hSubject = fromText(incoming.subject ?? '');
     const from = fromText((incoming.from?.value[0]?.name ?? '') + ` <${incoming.from?.value[0]?.address}>`);
     const raw = reply([
-      ['From', 'Alice Smith <alice@example.com>'],
+      ['From', bytes('Alice Smith <alice@example.com>')],
       ['To', from],
-      ['Subject', 'Re: ' + hSubject],
+      ['Subject', bytes('Re: ' + hSubject)],
     ]);
     checkShape(t, raw);
     const out = await parse(raw);
@@ -110,7 +110,7 @@ t.test('address headers: only display names are encoded', async (t) => {
   for (const a of ['<j.mueller@example.de>', '<yamada@example.jp>', 'bob@example.net', '<zoe@example.org>']) {
     t.ok(enc.includes(a), `${a} kept as it is`);
   }
-  const raw = reply([['To', value], ['Cc', fromText('Ñandú Pérez <np@example.es>')], ['Reply-To', fromText('Équipe <team@example.fr>')], ['Subject', 'x']]);
+  const raw = reply([['To', value], ['Cc', fromText('Ñandú Pérez <np@example.es>')], ['Reply-To', fromText('Équipe <team@example.fr>')], ['Subject', bytes('x')]]);
   checkShape(t, raw);
   const out = await parse(raw);
   t.same(
@@ -139,9 +139,9 @@ t.test('a folded value is unfolded before encoding', async (t) => {
 });
 
 t.test('bytes that are not UTF-8 are labelled ISO-8859-1, not misread', async (t) => {
-  const v = encodeHeaderValue('Subject', 'Re: Caf\xe9 cr\xe8me');
+  const v = encodeHeaderValue('Subject', bytes('Re: Caf\xe9 cr\xe8me'));
   t.match(v, /ISO-8859-1/);
-  t.equal((await parse(reply([['Subject', 'Re: Caf\xe9 cr\xe8me']]))).subject, 'Re: Café crème');
+  t.equal((await parse(reply([['Subject', bytes('Re: Caf\xe9 cr\xe8me')]]))).subject, 'Re: Café crème');
 });
 
 t.test('random mixtures round-trip and keep the limits', async (t) => {
@@ -165,8 +165,8 @@ t.test('the headers option: non-ASCII lines encoded, the rest kept', async (t) =
   const enc = encodeHeaderLines(opt);
   t.ok(enc.startsWith('X-Loop: alice@example.com\nOrganization: =?UTF-8?'));
   t.ok(enc.endsWith(fromText('\nnot a header ä')), 'a line that is no header is left for the caller to judge');
-  t.equal(encodeHeaderLines('X-Loop: alice@example.com\nX-A: b'), 'X-Loop: alice@example.com\nX-A: b');
-  const out = await parse(reply([['Subject', 'x']], 'body\n', encodeHeaderLines(fromText('Organization: Bäckerei Müller\nX-Folded: one\n two ü'))));
+  t.equal(encodeHeaderLines(bytes('X-Loop: alice@example.com\nX-A: b')), 'X-Loop: alice@example.com\nX-A: b');
+  const out = await parse(reply([['Subject', bytes('x')]], bytes('body\n'), encodeHeaderLines(fromText('Organization: Bäckerei Müller\nX-Folded: one\n two ü'))));
   // mailparser leaves unknown headers encoded; decode them as it decodes Subject
   t.equal(libmime.decodeWords(String(out.headers.get('organization'))), 'Bäckerei Müller');
   t.equal(libmime.decodeWords(String(out.headers.get('x-folded'))), 'one two ü');
@@ -175,19 +175,19 @@ t.test('the headers option: non-ASCII lines encoded, the rest kept', async (t) =
 t.test('body MIME header lines', async (t) => {
   const utf8 = fromText('Ich bin bis 14. Juli nicht im Büro. Grüße\n');
   t.equal(
-    bodyMimeHeaders(utf8, ''),
+    bodyMimeHeaders(utf8, bytes('')),
     'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n',
   );
-  t.equal(bodyMimeHeaders(utf8, 'X-Loop: alice@example.com\ncontent-type: text/plain; charset=utf-8'), 'MIME-Version: 1.0\nContent-Transfer-Encoding: 8bit\n');
+  t.equal(bodyMimeHeaders(utf8, bytes('X-Loop: alice@example.com\ncontent-type: text/plain; charset=utf-8')), 'MIME-Version: 1.0\nContent-Transfer-Encoding: 8bit\n');
   t.equal(
-    bodyMimeHeaders(utf8, 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable'),
+    bodyMimeHeaders(utf8, bytes('MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable')),
     '',
   );
-  t.equal(bodyMimeHeaders(utf8, 'X-Note: Content-Type: is not at the start'), 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n');
-  t.match(bodyMimeHeaders('Gr\xfc\xdfe\n', ''), /charset=iso-8859-1/, 'Latin-1 file content');
+  t.equal(bodyMimeHeaders(utf8, bytes('X-Note: Content-Type: is not at the start')), 'MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n');
+  t.match(bodyMimeHeaders(bytes('Gr\xfc\xdfe\n'), bytes('')), /charset=iso-8859-1/, 'Latin-1 file content');
 
   const out = await parse(reply([['Subject', fromText('Re: Büro')]], utf8));
   t.equal(out.text, 'Ich bin bis 14. Juli nicht im Büro. Grüße\n');
-  const latin = await parse(reply([['Subject', 'x']], 'Gr\xfc\xdfe aus K\xf6ln\n'));
+  const latin = await parse(reply([['Subject', bytes('x')]], bytes('Gr\xfc\xdfe aus K\xf6ln\n')));
   t.equal(latin.text, 'Grüße aus Köln\n');
 });

@@ -1,8 +1,9 @@
 import t from 'tap';
 import { parseMessage } from '../../src/message/reader.js';
 import { parseMessageIds, threadingHeaders } from '../../src/reply/references.js';
+import { bytes } from '../../src/bytes.js';
 
-const msg = (headers: string) => parseMessage(headers + '\n\nbody\n');
+const msg = (headers: string) => parseMessage(bytes(headers + '\n\nbody\n'));
 const exim = (headers: string) => threadingHeaders(msg(headers), true);
 const safe = (headers: string) => threadingHeaders(msg(headers), false);
 
@@ -27,7 +28,7 @@ t.test('In-Reply-To is used when there is no References', async (t) => {
 });
 
 t.test('parsing stops at the first id without a domain', async (t) => {
-  t.same(parseMessageIds(' <a@x> <nodomain> <c@x>'), ['<a@x>']);
+  t.same(parseMessageIds(bytes(' <a@x> <nodomain> <c@x>')), ['<a@x>']);
 });
 
 t.test('over twelve ids: the first and the latest eleven, then the Message-ID', async (t) => {

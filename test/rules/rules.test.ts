@@ -3,28 +3,29 @@ import { judge, RULES, type RuleName } from '../../src/rules/index.js';
 import { rateHit } from '../../src/rules/rate.js';
 import type { RuleInput } from '../../src/rules/rule.js';
 import { input, PERSONAL } from '../helpers/rule-input.js';
+import { bytes } from '../../src/bytes.js';
 
 const none = new Set<RuleName>();
 
 // One message per rule that trips that rule and no other: it must name the
 // decision, and its --allow-RULE switch must let the message through.
 const TRIPS: Record<RuleName, () => RuleInput> = {
-  bounce: () => input(PERSONAL, { sender: '' }),
+  bounce: () => input(PERSONAL, { sender: bytes('') }),
   'auto-submitted': () => input(`${PERSONAL}\nAuto-Submitted: auto-replied (vacation)`),
   'auto-reply-subject': () => input(PERSONAL.replace(/^Subject: .*$/m, 'Subject: Re: lunch [Auto-Reply]')),
   list: () => input(`${PERSONAL}\nList-Id: Developers <dev.lists.example.org>`),
   bulk: () => input(`${PERSONAL}\nPrecedence: bulk`),
-  daemon: () => input(PERSONAL, { sender: 'MAILER-DAEMON@mx.example.net' }),
-  self: () => input(PERSONAL, { sender: 'Alice@Example.com' }),
+  daemon: () => input(PERSONAL, { sender: bytes('MAILER-DAEMON@mx.example.net') }),
+  self: () => input(PERSONAL, { sender: bytes('Alice@Example.com') }),
   'not-personal': () => input(PERSONAL.replace('To: Alice Smith <alice@example.com>', 'To: team@example.com')),
-  loop: () => input(`${PERSONAL}\nX-Loop: alice@example.com`, {}, { xLoop: 'alice@example.com' }),
+  loop: () => input(`${PERSONAL}\nX-Loop: alice@example.com`, {}, { xLoop: bytes('alice@example.com') }),
   spam: () => input(`${PERSONAL}\nX-Spam-Flag: YES`),
   'too-many-recipients': () =>
-    input(PERSONAL, { replyRecipients: ['a@x.org', 'b@x.org', 'c@x.org', 'd@x.org', 'e@x.org', 'f@x.org'] }),
+    input(PERSONAL, { replyRecipients: [bytes('a@x.org'), bytes('b@x.org'), bytes('c@x.org'), bytes('d@x.org'), bytes('e@x.org'), bytes('f@x.org')] }),
   schedule: () => input(PERSONAL, {}, { end: new Date(Date.UTC(2025, 6, 1)) }),
   'auth-fail': () =>
     input(`${PERSONAL}\nAuthentication-Results: mx.example.com; spf=fail smtp.mailfrom=bob@example.net`, {}, {
-      authservId: 'mx.example.com',
+      authservId: bytes('mx.example.com'),
     }),
 };
 
@@ -55,7 +56,7 @@ for (const name of RULE_NAMES) {
 
 t.test('first rule in SPEC order names the decision; judge lists all', async (t) => {
   const i = input(`${PERSONAL}\nPrecedence: list\nList-Id: <dev.lists.example.org>\nX-Spam-Flag: YES`, {
-    sender: 'owner-dev@lists.example.org',
+    sender: bytes('owner-dev@lists.example.org'),
   });
   t.same(first(i, none), { rule: 'list', reason: 'List-Id: <dev.lists.example.org>' });
   t.same(
@@ -71,8 +72,8 @@ t.test('first rule in SPEC order names the decision; judge lists all', async (t)
 
 t.test('bounce', async (t) => {
   const r = (over: Partial<RuleInput>, extra = '') => judge(input(PERSONAL + extra, over)).find((h) => h.rule === 'bounce');
-  t.equal(r({ sender: '' })?.reason, 'empty envelope sender');
-  t.equal(r({ sender: '<>' })?.reason, 'empty envelope sender');
+  t.equal(r({ sender: bytes('') })?.reason, 'empty envelope sender');
+  t.equal(r({ sender: bytes('<>') })?.reason, 'empty envelope sender');
   t.equal(
     r({}, '\nContent-Type: multipart/report; report-type=delivery-status;\n\tboundary="9B095B5ADSN=_01D9"')?.reason,
     'Content-Type: multipart/report; report-type=delivery-status',
@@ -120,7 +121,7 @@ t.test('bulk', async (t) => {
 });
 
 t.test('daemon: whole local part of envelope sender and From', async (t) => {
-  const bySender = (sender: string) => judge(input(PERSONAL, { sender })).find((h) => h.rule === 'daemon')?.reason;
+  const bySender = (sender: string) => judge(input(PERSONAL, { sender: bytes(sender) })).find((h) => h.rule === 'daemon')?.reason;
   t.equal(bySender('MAILER-DAEMON@mx.example.net'), 'sender MAILER-DAEMON@mx.example.net matches mailer-daemon@');
   t.equal(bySender('MAILER-DAEMON'), 'sender MAILER-DAEMON matches mailer-daemon@');
   for (const [addr, pattern] of [
@@ -166,9 +167,9 @@ t.test('daemon: whole local part of envelope sender and From', async (t) => {
 
 t.test('self: sender or From is the recipient or an alias', async (t) => {
   const hit = (i: RuleInput) => judge(i).find((h) => h.rule === 'self')?.reason;
-  t.equal(hit(input(PERSONAL, { sender: 'ALICE@example.com' })), 'sender ALICE@example.com is the recipient');
+  t.equal(hit(input(PERSONAL, { sender: bytes('ALICE@example.com') })), 'sender ALICE@example.com is the recipient');
   t.equal(
-    hit(input(PERSONAL.replace('bob@example.net>', 'alice.smith@example.com>'), { aliases: ['alice.smith@example.com'] })),
+    hit(input(PERSONAL.replace('bob@example.net>', 'alice.smith@example.com>'), { aliases: [bytes('alice.smith@example.com')] })),
     'From alice.smith@example.com is an alias of the recipient',
   );
   t.equal(hit(input(PERSONAL, { recipient: undefined })), undefined);
@@ -181,8 +182,8 @@ t.test('not-personal: To, Cc, Bcc and their Resent- forms; aliases; unknown reci
   t.equal(hit(input(`${base}\nCc: "Smith, Alice" <Alice@EXAMPLE.com>`)), undefined);
   t.equal(hit(input(`${base}\nResent-To: alice@example.com`)), undefined);
   t.equal(hit(input(`${base}\nResent-Cc: x@y.org, alice@example.com`)), undefined);
-  t.equal(hit(input(base, { aliases: ['team@example.com'] })), undefined);
-  t.equal(hit(input(base, { aliases: ['a.smith@example.com'] })), 'neither alice@example.com nor an alias is in To/Cc/Bcc');
+  t.equal(hit(input(base, { aliases: [bytes('team@example.com')] })), undefined);
+  t.equal(hit(input(base, { aliases: [bytes('a.smith@example.com')] })), 'neither alice@example.com nor an alias is in To/Cc/Bcc');
   t.equal(hit(input(base, { recipient: undefined })), undefined, 'unknown recipient: not judged');
   t.equal(hit(input(base.replace('team@', 'alice+lunch@'))), undefined, 'sub-address counts');
   // RFC 3834 section 2, RFC 5230 section 4.5: a Bcc naming us was meant for us
@@ -193,7 +194,7 @@ t.test('not-personal: To, Cc, Bcc and their Resent- forms; aliases; unknown reci
 
 t.test('loop', async (t) => {
   const hit = (extra: string, xLoop?: string) =>
-    judge(input(`${PERSONAL}\n${extra}`, {}, xLoop ? { xLoop } : {})).find((h) => h.rule === 'loop')?.reason;
+    judge(input(`${PERSONAL}\n${extra}`, {}, xLoop ? { xLoop: bytes(xLoop) } : {})).find((h) => h.rule === 'loop')?.reason;
   t.equal(hit('X-Loop: Alice@Example.com  ', 'alice@example.com'), 'X-Loop: Alice@Example.com');
   t.equal(hit('X-Loop: other@example.org\nX-Loop: <alice@example.com>', 'alice@example.com'), 'X-Loop: <alice@example.com>');
   t.equal(hit('X-Loop: other@example.org', 'alice@example.com'), undefined);
@@ -211,7 +212,7 @@ t.test('spam', async (t) => {
 
 t.test('too-many-recipients', async (t) => {
   const hit = (replyRecipients: string[], maxRecipients = 5) =>
-    judge(input(PERSONAL, { replyRecipients }, { maxRecipients })).find((h) => h.rule === 'too-many-recipients')?.reason;
+    judge(input(PERSONAL, { replyRecipients: replyRecipients.map(bytes) }, { maxRecipients })).find((h) => h.rule === 'too-many-recipients')?.reason;
   const five = ['a@x.org', 'b@x.org', 'c@x.org', 'd@x.org', 'e@x.org'];
   t.equal(hit(five), undefined, 'five is allowed');
   t.equal(hit([...five, 'f@x.org']), '6 reply recipients, more than --max-recipients 5');
@@ -236,7 +237,7 @@ t.test('schedule: judges now, inclusive bounds', async (t) => {
 
 t.test('auth-fail: only our authserv-id, spf=fail or dmarc=fail', async (t) => {
   const hit = (ar: string, authservId = 'mx.example.com') =>
-    judge(input(`${PERSONAL}\n${ar}`, {}, authservId ? { authservId } : {})).find((h) => h.rule === 'auth-fail')
+    judge(input(`${PERSONAL}\n${ar}`, {}, authservId ? { authservId: bytes(authservId) } : {})).find((h) => h.rule === 'auth-fail')
       ?.reason;
   t.equal(
     hit('Authentication-Results: mx.example.com;\n\tspf=fail (sender IP is 192.0.2.7) smtp.mailfrom=bob@example.net'),

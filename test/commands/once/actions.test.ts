@@ -9,15 +9,16 @@ import { LmdbOnceStore } from '../../../src/once/lmdb/store.js';
 import { onceRun } from '../../helpers/once.js';
 import { tempDir, snapshot } from '../../once/util.js';
 import { execa } from 'execa';
+import { bytes } from '../../../src/bytes.js';
 
 const DAY = 86400e3;
 
 async function populate(db: string, now: number) {
   const s = new LmdbOnceStore(db, 0o600);
-  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: 'alice@example.org', repeatMs: 0, now: now - 40 * DAY, maxBytes: 0, note: 'Re: old' });
-  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: 'bob@example.org', repeatMs: 0, now: now - 10 * DAY, maxBytes: 0 });
-  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: 'a@x.org,c@y.org', repeatMs: 0, now: now - 1 * DAY, maxBytes: 0, note: 'Re: hi' });
-  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: 'bob@example.org', repeatMs: 1, now: now - 5 * DAY, maxBytes: 0 });
+  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: bytes('alice@example.org'), repeatMs: 0, now: now - 40 * DAY, maxBytes: 0, note: 'Re: old' });
+  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: bytes('bob@example.org'), repeatMs: 0, now: now - 10 * DAY, maxBytes: 0 });
+  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: bytes('a@x.org,c@y.org'), repeatMs: 0, now: now - 1 * DAY, maxBytes: 0, note: 'Re: hi' });
+  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: bytes('bob@example.org'), repeatMs: 1, now: now - 5 * DAY, maxBytes: 0 });
 }
 
 t.test('once subcommands', async (t) => {

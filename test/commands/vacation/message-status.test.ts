@@ -5,7 +5,7 @@
 import t from 'tap';
 import { defaultMessage, expansionProblems, firstLine } from '../../../src/commands/vacation/message-text.js';
 import { statusLines, type StatusFacts } from '../../../src/commands/vacation/status-report.js';
-import { toText } from '../../../src/bytes.js';
+import { bytes, toText } from '../../../src/bytes.js';
 
 t.test('the default text names the user and the return', async (t) => {
   const plain = defaultMessage({ fullName: '', name: 'carol' });
@@ -15,10 +15,10 @@ t.test('the default text names the user and the return', async (t) => {
   const timed = defaultMessage({ fullName: 'Carol', name: 'carol', end: { at: new Date(2026, 6, 26, 17, 30), dateOnly: false } });
   t.match(timed, /^I am away until Sunday 26 July 2026, 17:30 and not reading my mail\./);
   t.same(expansionProblems(dated, '/home/zoe', 'zoe'), []);
-  t.same(expansionProblems('ok\n${if eq{a}\nfine $home\n', '/home/zoe', 'zoe').map((p) => p.line), [2], 'the line that fails');
-  t.equal(firstLine('\n\n  Back on Monday.  \nmore\n'), 'Back on Monday.');
-  t.equal(firstLine('x'.repeat(100)), `${'x'.repeat(69)}...`);
-  t.equal(firstLine('Zo\xc3\xab is away\n'), 'Zoë is away', 'shown as text');
+  t.same(expansionProblems(bytes('ok\n${if eq{a}\nfine $home\n'), '/home/zoe', 'zoe').map((p) => p.line), [2], 'the line that fails');
+  t.equal(firstLine(bytes('\n\n  Back on Monday.  \nmore\n')), 'Back on Monday.');
+  t.equal(firstLine(bytes('x'.repeat(100))), `${'x'.repeat(69)}...`);
+  t.equal(firstLine(bytes('Zo\xc3\xab is away\n')), 'Zoë is away', 'shown as text');
 });
 
 t.test('status lines', async (t) => {

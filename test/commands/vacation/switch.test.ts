@@ -14,6 +14,7 @@ import { expansionProblems } from '../../../src/commands/vacation/message-text.j
 import { AutoreplyError } from '../../../src/errors.js';
 import { LmdbOnceStore } from '../../../src/once/lmdb/store.js';
 import { runText } from '../../helpers/exec.js';
+import { bytes } from '../../../src/bytes.js';
 
 const PROJECT = resolve(import.meta.dirname, '../../..');
 const NOW = new Date('2026-07-12T08:03:00Z');
@@ -72,7 +73,7 @@ t.test('no .forward: on, status, off', async (t) => {
   t.notOk(existsSync(w.file('.forward.autoreply-saved')), 'nothing to save');
   const msg = w.read('.vacation.msg')!;
   t.match(msg, /^I am away and not reading my mail at the moment\.\nYour message \$\{if def:h_subject: \{"\$h_subject:" \}\}will be read when I am back\.\n\nBest regards,\nCarol Example\n$/);
-  t.same(expansionProblems(msg, w.home, 'carol'), [], 'the default text expands');
+  t.same(expansionProblems(bytes(msg), w.home, 'carol'), [], 'the default text expands');
 
   const st = await w.run(['status']);
   t.equal(st.code, 0);
@@ -266,7 +267,7 @@ t.test('status counts the correspondents in the once database', async (t) => {
   const w = world(t);
   t.equal((await w.run(['on'])).code, 0);
   const store = new LmdbOnceStore(w.file('.vacation'), 0o600);
-  const claim = (key: string, at: number) => store.claim({ key, scope: '', now: at, repeatMs: 7 * 86400e3, maxPerHour: 0, maxBytes: 0, keepMs: 0, note: 'On vacation' });
+  const claim = (key: string, at: number) => store.claim({ key: bytes(key), scope: '', now: at, repeatMs: 7 * 86400e3, maxPerHour: 0, maxBytes: 0, keepMs: 0, note: 'On vacation' });
   const before = NOW.getTime() - 30 * 86400e3; // an earlier vacation
   await claim('alice@example.org', before);
   await claim('alice@example.org', NOW.getTime() + 3600e3);

@@ -38,6 +38,7 @@ import {
 import { LmdbOnceStore } from '../../../src/once/lmdb/store.js';
 import type { OnceEntry } from '../../../src/once/store.js';
 import { tempDir } from '../util.js';
+import { bytes } from '../../../src/bytes.js';
 
 const OPTIONS = { noSubdir: true, keyEncoding: 'binary', encoding: 'binary', overlappingSync: false, compression: false, cache: false, maxDbs: 1 } as const;
 const T0 = Date.UTC(2026, 0, 1);
@@ -125,7 +126,7 @@ t.test('a 0-byte file whose lock file has the marker was truncated: refused', as
   const dir = tempDir(t);
   const db = join(dir, 'db');
   const s = new LmdbOnceStore(db, 0o600);
-  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 });
+  await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: bytes('a@x'), repeatMs: 0, now: T0, maxBytes: 0 });
   t.equal(checkLmdbFile(db).state, 'ok');
   t.equal(ensureInitMarker(`${db}.lock`), false, 'the store wrote it at its first commit');
   t.equal(ensureInitMarker(`${db}.lock`), false, 'then left alone');
@@ -193,9 +194,9 @@ t.test('intact databases: ok, with the numbers LMDB uses', async (t) => {
   // the once store's own file, after deliveries, an import, a prune and a clear
   const store = join(dir, 'store');
   const s = new LmdbOnceStore(store, 0o600);
-  for (let i = 0; i < 20; i++) await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: `s${i}@x`, repeatMs: 0, now: T0 + i, maxBytes: 200 });
+  for (let i = 0; i < 20; i++) await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: bytes(`s${i}@x`), repeatMs: 0, now: T0 + i, maxBytes: 200 });
   const entries: OnceEntry[] = [];
-  for (let i = 0; i < 4000; i++) entries.push({ key: `u${i}@example.org`, lastReply: T0 - i * 60e3, count: 1 });
+  for (let i = 0; i < 4000; i++) entries.push({ key: bytes(`u${i}@example.org`), lastReply: T0 - i * 60e3, count: 1 });
   await s.import(entries, { maxBytes: 0, keepMs: 0, scope: '' });
   t.equal(checkLmdbFile(store).state, 'ok');
   t.equal(verifyLmdbFile(store).state, 'ok');
@@ -310,8 +311,8 @@ t.test('LMDB leaves files shorter than mm_last_pg says: accepted when the missin
   // (It happens after a transaction that deleted everything — what `once clear` does.)
   const used = copy(t, src);
   const s = new LmdbOnceStore(used, 0o600);
-  for (let i = 0; i < 30; i++) await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: `new${i}@x`, repeatMs: 0, now: T0, maxBytes: 0 });
-  t.equal((await s.get('new7@x', ''))?.count, 1, 'LMDB reads and writes it (no SIGBUS)');
+  for (let i = 0; i < 30; i++) await s.claim({ maxPerHour: 0, keepMs: 0, scope: '', key: bytes(`new${i}@x`), repeatMs: 0, now: T0, maxBytes: 0 });
+  t.equal((await s.get(bytes('new7@x'), ''))?.count, 1, 'LMDB reads and writes it (no SIGBUS)');
   t.equal(await lmdbCount(used), 30 * 2 + 3, 'every key there');
   t.equal(verifyLmdbFile(used).state, 'ok');
 

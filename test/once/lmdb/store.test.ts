@@ -16,6 +16,7 @@ import { AutoreplyError } from '../../../src/errors.js';
 import { tempDir, snapshot, isRoot } from '../util.js';
 import { autoreply, fakeSendmail } from '../../helpers/cli.js';
 import { runText } from '../../helpers/exec.js';
+import { bytes } from '../../../src/bytes.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -26,7 +27,8 @@ async function all(s: OnceStore, order: 'key' | 'time' = 'key'): Promise<OnceEnt
 }
 
 /** A claim with the rate rule off and no expiry: the fields a test leaves out. */
-const claim = (s: OnceStore, c: Omit<OnceClaim, 'maxPerHour' | 'keepMs' | 'scope'> & Partial<OnceClaim>) => s.claim({ maxPerHour: 0, keepMs: 0, scope: '', ...c });
+const claim = (s: OnceStore, c: Omit<OnceClaim, 'maxPerHour' | 'keepMs' | 'scope' | 'key'> & Partial<Omit<OnceClaim, 'key'>> & { key: string }) =>
+  s.claim({ maxPerHour: 0, keepMs: 0, scope: '', ...c, key: bytes(c.key) });
 
 /** Entries and their once_file_size cost, as the store counts them. */
 async function stats(s: OnceStore): Promise<{ entries: number; bytes: number }> {
@@ -69,15 +71,15 @@ t.test('once_repeat boundaries: just before no, exactly at yes; clock going back
   t.equal((await claim(s, { key: 'a@x', repeatMs: repeat, now: T0 - 1000, maxBytes: 0 })).send, false, 'clock went back');
   const at = await claim(s, { key: 'a@x', repeatMs: repeat, now: T0 + repeat, maxBytes: 0 });
   t.same(at, { send: true, previous: { lastReply: T0, count: 1 } }, 'exactly once_repeat later');
-  t.same(await s.get('a@x', ''), { key: 'a@x', lastReply: T0 + repeat, count: 2 });
+  t.same(await s.get(bytes('a@x'), ''), { key: 'a@x', lastReply: T0 + repeat, count: 2 });
   t.equal((await claim(s, { key: 'a@x', repeatMs: repeat, now: T0 + repeat + 1, maxBytes: 0 })).send, false, 'the clock restarts');
-  t.same(await stats(s), { entries: 1, bytes: entryCost('a@x') });
+  t.same(await stats(s), { entries: 1, bytes: entryCost(bytes('a@x')) });
 });
 
 t.test('once_file_size: oldest last reply goes first, the new entry always stays', async (t) => {
   const db = join(tempDir(t), 'once');
   const s = new LmdbOnceStore(db, 0o600);
-  const cost = entryCost('u1@example.org'); // all keys below have the same length
+  const cost = entryCost(bytes('u1@example.org')); // all keys below have the same length
   const cap = cost * 3;
   for (let i = 1; i <= 3; i++) await claim(s, { key: `u${i}@example.org`, repeatMs: 1000, now: T0 + i, maxBytes: cap });
   t.same((await all(s)).map((e) => e.key), ['u1@example.org', 'u2@example.org', 'u3@example.org'], 'three fit');
@@ -95,7 +97,7 @@ t.test('once_file_size: oldest last reply goes first, the new entry always stays
   // A cap smaller than one entry keeps just the newest.
   await claim(s, { key: 'u6@example.org', repeatMs: 1000, now: T0 + 9000, maxBytes: 1 });
   t.same((await all(s)).map((e) => e.key), ['u6@example.org']);
-  t.equal(entryCost('u1@example.org'), 'u1@example.org'.length + 9, 'an entry costs its Exim cache record: key + 9 bytes');
+  t.equal(entryCost(bytes('u1@example.org')), 'u1@example.org'.length + 9, 'an entry costs its Exim cache record: key + 9 bytes');
 });
 
 t.test('the rate rule counts replies (not entries) of the last hour, in the claim itself', async (t) => {
@@ -109,7 +111,7 @@ t.test('the rate rule counts replies (not entries) of the last hour, in the clai
   await claim(s, { key: 'r@x', repeatMs: 1, now: now - 30e3, maxBytes: 0 });
   // 4 replies in the last hour (a, b, and r twice); the one two hours ago does not count
   t.same(await claim(s, { key: 'c@x', repeatMs: 0, now, maxBytes: 0, maxPerHour: 4 }), { send: false, repliesLastHour: 4 }, 'the 5th refused');
-  t.equal(await s.get('c@x', ''), undefined, 'nothing recorded for a refusal');
+  t.equal(await s.get(bytes('c@x'), ''), undefined, 'nothing recorded for a refusal');
   t.same(await claim(s, { key: 'c@x', repeatMs: 0, now, maxBytes: 0, maxPerHour: 5 }), { send: true }, 'under a higher limit it goes');
   t.same(await claim(s, { key: 'd@x', repeatMs: 0, now: now + 3610e3, maxBytes: 0, maxPerHour: 1 }), { send: true }, 'an hour (and one 10-second bucket) later the count is 0 again');
 });
@@ -123,8 +125,8 @@ t.test('keys: bytes are kept exactly, long keys are fine', async (t) => {
   for (const k of [latin, utf8, long]) t.equal((await claim(s, { key: k, repeatMs: 0, now: T0, maxBytes: 0 })).send, true);
   for (const k of [latin, utf8, long]) t.equal((await claim(s, { key: k, repeatMs: 0, now: T0, maxBytes: 0 })).send, false);
   t.same((await all(s)).map((e) => e.key).sort(), [latin, utf8, long].sort());
-  t.equal(await s.forget(long, ''), true);
-  t.equal(await s.get(long, ''), undefined);
+  t.equal(await s.forget(bytes(long), ''), true);
+  t.equal(await s.get(bytes(long), ''), undefined);
 });
 
 t.test('files are created with exactly `mode`, whatever the umask', async (t) => {
@@ -193,7 +195,7 @@ t.test('failure: a corrupt file (not LMDB at all, or truncated)', async (t) => {
   const s = new LmdbOnceStore(garbage, 0o600);
   const before = snapshot(garbage);
   await rejects75(t, claim(s, { key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 }), garbage, /not an LMDB database/);
-  await rejects75(t, s.get('a@x', ''), garbage, /not an LMDB database/);
+  await rejects75(t, s.get(bytes('a@x'), ''), garbage, /not an LMDB database/);
   t.same(snapshot(garbage), before, 'never reset');
 
   const short = join(dir, 'short');
@@ -206,11 +208,11 @@ t.test('failure: a corrupt file (not LMDB at all, or truncated)', async (t) => {
   const broken = join(dir, 'broken');
   const s3 = new LmdbOnceStore(broken, 0o600);
   await claim(s3, { key: 'a@x', repeatMs: 0, now: T0, maxBytes: 0 });
-  const bytes = readFileSync(broken);
-  bytes.fill(0xff, 24, 4096 * 2);
-  writeFileSync(broken, bytes);
+  const data = readFileSync(broken);
+  data.fill(0xff, 24, 4096 * 2);
+  writeFileSync(broken, data);
   await rejects75(t, claim(s3, { key: 'b@x', repeatMs: 0, now: T0, maxBytes: 0 }), broken, /not an LMDB database|damaged/);
-  t.same(readFileSync(broken), bytes, 'never reset');
+  t.same(readFileSync(broken), data, 'never reset');
 });
 
 t.test('failure: the path is a symbolic link', async (t) => {

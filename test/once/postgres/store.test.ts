@@ -15,6 +15,7 @@ import { createAllSql, createClaimSql, LOCK_CLASS, pgNames } from '../../../src/
 import { parseOnceTarget, type PostgresTarget } from '../../../src/once/url.js';
 import type { OnceStore } from '../../../src/once/store.js';
 import { claimOf, into, list, lmdbFresh, runScenarios, plain, SCENARIOS, SCOPE_SCENARIOS, T0 } from '../server-scenarios.js';
+import { bytes } from '../../../src/bytes.js';
 
 const skip = skipUnlessPostgres();
 const HOUR = 3_600_000;
@@ -104,10 +105,10 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
     const line = /: tables old_style and old_style_rate were created by an older autoreply \(no column "scope": every mailbox's entries together\): rename or drop old_style, old_style_rate and the function old_style_claim, then run "autoreply once init --once postgresql:\/\/app@127\.0\.0\.1:\d+\/postgres"$/;
     const s = await open(url);
     await rejects75(t, s.claim(claimOf('x@x.org', T0)), where, line, app.password);
-    await rejects75(t, s.get('old', ''), where, line);
+    await rejects75(t, s.get(bytes('old'), ''), where, line);
     await rejects75(t, list(s, 'key'), where, line);
     await rejects75(t, s.prune(T0, undefined), where, line);
-    await rejects75(t, s.import([{ key: 'x', lastReply: T0, count: 1 }], into()), where, line);
+    await rejects75(t, s.import([{ key: bytes('x'), lastReply: T0, count: 1 }], into()), where, line);
     await rejects75(t, s.init(), where, line);
     const report = await s.check();
     t.notOk(report.ok);
@@ -174,7 +175,7 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
     const [warm, a, b] = await Promise.all([open(url), open(url, { timeoutMs: 1000 }), open(url, { timeoutMs: 1000 })]);
     await warm.init();
     await warm.close();
-    await Promise.all([a.get('warm-up', ''), b.get('warm-up', '')]); // connected
+    await Promise.all([a.get(bytes('warm-up'), ''), b.get(bytes('warm-up'), '')]); // connected
     // hold bob's lock, as a claim of bob's that may send holds it until it commits
     const { Client } = await import('pg');
     const locker = new Client({ connectionString: app.url() });
@@ -223,7 +224,7 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
     t.same(plain(await m.claim(claimOf('ex@x.org', T0 + 1))), { send: false, previous: { lastReply: T0, count: 1 } });
     t.same(plain(await m.claim(claimOf('ex@x.org', T0 + 1, { scope: 'bob@x.org', maxPerHour: 3 }))), { send: true }, 'in a scope, with a rate limit');
     t.equal(await m.prune(T0 + 1, undefined), 1, 'and prunes');
-    t.same(await m.import([{ key: 'imp@x.org', lastReply: T0, count: 2 }], into('bob@x.org')), { added: 1, updated: 0, skipped: 0 }, 'and imports');
+    t.same(await m.import([{ key: bytes('imp@x.org'), lastReply: T0, count: 2 }], into('bob@x.org')), { added: 1, updated: 0, skipped: 0 }, 'and imports');
     t.equal(await m.clear('bob@x.org'), 2, 'and clears a scope');
     t.equal(await m.clear(undefined), 0, 'and all');
     await m.init(); // everything exists: nothing to create, no error
@@ -250,10 +251,10 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
     t.match(msg, /autoreply once init --once postgresql:\/\/nocreate@127\.0\.0\.1:\d+\/postgres/);
     t.match(msg, /examples\/shared\/once-postgresql\.sql/);
     // reads find nothing, as on a database never written
-    t.equal(await s.get('x@x.org', ''), undefined);
+    t.equal(await s.get(bytes('x@x.org'), ''), undefined);
     t.same(await list(s, 'key'), []);
     t.same(await list(s, 'any', 'bob@x.org'), []);
-    t.equal(await s.forget('x@x.org', ''), false);
+    t.equal(await s.forget(bytes('x@x.org'), ''), false);
     t.equal(await s.prune(T0, undefined), 0);
     t.equal(await s.clear('bob@x.org'), 0);
     const report = await s.check();
@@ -303,7 +304,7 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
 
     process.env.PGPASSWORD = app.password;
     const withEnv = await open(noPw);
-    t.same(plain(await withEnv.get('nothing@x.org', '')), undefined, 'PGPASSWORD');
+    t.same(plain(await withEnv.get(bytes('nothing@x.org'), '')), undefined, 'PGPASSWORD');
     await withEnv.close();
     delete process.env.PGPASSWORD;
 
@@ -312,17 +313,17 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
     process.env.PGPASSFILE = pgpass;
     for (const url of [noPw, `${app.socketUrl('postgres', null)}&table=pw`]) {
       const viaPgpass = await open(url);
-      t.equal(await viaPgpass.get('nothing@x.org', ''), undefined, `~/.pgpass (${url.includes('?host=') ? 'socket' : 'TCP'})`);
+      t.equal(await viaPgpass.get(bytes('nothing@x.org'), ''), undefined, `~/.pgpass (${url.includes('?host=') ? 'socket' : 'TCP'})`);
       await viaPgpass.close();
     }
     chmodSync(pgpass, 0o644);
-    const msg = await rejects75(t, (await open(noPw)).get('x', ''), target(noPw).where, /password/);
+    const msg = await rejects75(t, (await open(noPw)).get(bytes('x'), ''), target(noPw).where, /password/);
     t.match(msg, /none was given \(URL, --once-password-file, PGPASSWORD or ~\/\.pgpass\); .*pgpass was ignored: others may read it \(chmod 600\)$/, 'a pgpass file others can read is ignored, and the line says so');
 
     // the URL's password wins over the others
     process.env.PGPASSWORD = 'wrong';
     const urlWins = await open(`${app.url()}?table=pw`, { password: 'wrong-too' });
-    t.equal(await urlWins.get('x', ''), undefined);
+    t.equal(await urlWins.get(bytes('x'), ''), undefined);
     await urlWins.close();
   });
 
@@ -384,7 +385,7 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
     await s2.close();
     await pg2.restart();
     const s3 = await open(url);
-    t.same(plain(await s3.get('x@x.org', '')), { key: 'x@x.org', lastReply: T0, count: 1 }, 'the record survived');
+    t.same(plain(await s3.get(bytes('x@x.org'), '')), { key: 'x@x.org', lastReply: T0, count: 1 }, 'the record survived');
     await s3.close();
   });
 

@@ -15,6 +15,7 @@ import { openRedisStore, globEscape } from '../../../src/once/redis/store.js';
 import { parseOnceTarget, type RedisTarget } from '../../../src/once/url.js';
 import type { OnceStore, ServerStoreOptions } from '../../../src/once/store.js';
 import { BINARY_KEY, claimOf, into, list, lmdbFresh, plain, runScenarios, SCOPE_SCENARIOS, T0 } from '../server-scenarios.js';
+import { bytes } from '../../../src/bytes.js';
 
 const skip = skipUnlessRedis();
 const HOUR = 3_600_000;
@@ -123,10 +124,10 @@ t.test('Redis once store', { skip }, async (t) => {
     await r.hset('imp:bob@x.org\0forever@x.org', 't', String(now - 10 * DAY), 'c', '1');
     const res = await s.import(
       [
-        { key: 'recent@x.org', lastReply: now - 10 * DAY, count: 2 },
-        { key: 'ancient@x.org', lastReply: now - 2 * YEAR, count: 9 },
-        { key: 'forever@x.org', lastReply: now - 1 * DAY, count: 3 },
-        { key: 'theirs@x.org', scope: 'carol@x.org', lastReply: now - 10 * DAY, count: 1 },
+        { key: bytes('recent@x.org'), lastReply: now - 10 * DAY, count: 2 },
+        { key: bytes('ancient@x.org'), lastReply: now - 2 * YEAR, count: 9 },
+        { key: bytes('forever@x.org'), lastReply: now - 1 * DAY, count: 3 },
+        { key: bytes('theirs@x.org'), scope: 'carol@x.org', lastReply: now - 10 * DAY, count: 1 },
       ],
       into('bob@x.org', YEAR),
     );
@@ -137,10 +138,10 @@ t.test('Redis once store', { skip }, async (t) => {
     t.equal(await r.pttl('imp:bob@x.org\0forever@x.org'), -1, 'a key without a time to live keeps none');
     t.equal(await r.hget('imp:bob@x.org\0forever@x.org', 'c'), '3');
     t.ok(Math.abs((await r.pttl('imp:carol@x.org\0theirs@x.org')) - (YEAR - 10 * DAY)) < 60_000, "an entry's own scope");
-    await s.import([{ key: 'k@x.org', lastReply: now - 10 * DAY, count: 1 }], into('', 30 * DAY));
+    await s.import([{ key: bytes('k@x.org'), lastReply: now - 10 * DAY, count: 1 }], into('', 30 * DAY));
     const ttl2 = await r.pttl('imp:\0k@x.org');
     t.ok(Math.abs(ttl2 - 20 * DAY) < 60_000, `keepMs (--once-max-age) sets it (${ttl2})`);
-    await s.import([{ key: 'k0@x.org', lastReply: now - 10 * YEAR, count: 1 }], into('', 0));
+    await s.import([{ key: bytes('k0@x.org'), lastReply: now - 10 * YEAR, count: 1 }], into('', 0));
     t.equal(await r.pttl('imp:\0k0@x.org'), -1, 'keepMs 0: kept for ever');
     await s.close();
   });
@@ -209,7 +210,7 @@ t.test('Redis once store', { skip }, async (t) => {
     }
     t.equal(target(acl.socketUrl({ user: 'mail', db: 2 })).where, `redis+unix://${acl.socketPath}?username=mail&db=2`);
     const s = await open(acl.url({ user: 'mail', password: null }), { password: 'acl-pw' });
-    t.same(plain(await s.get('u@x.org', '')), { key: 'u@x.org', lastReply: T0, count: 1 }, 'the password of --once-password-file; the three URLs share one record');
+    t.same(plain(await s.get(bytes('u@x.org'), '')), { key: 'u@x.org', lastReply: T0, count: 1 }, 'the password of --once-password-file; the three URLs share one record');
     await s.close();
     const w = await open(acl.url({ user: 'mail', password: 'bad-pw' }));
     await rejects75(t, w.claim(claimOf('u@x.org', T0)), `redis://mail@127.0.0.1:${acl.port}`, /authentication failed for user "mail"/, 'bad-pw');
@@ -222,7 +223,7 @@ t.test('Redis once store', { skip }, async (t) => {
     await rejects75(t, (await open(redis.url({ db: 99 }))).claim(claimOf('x', T0)), `${base}/99`, /: database 99 does not exist/, 'redis-secret-pw');
     const port = await freePort();
     await rejects75(t, (await open(`redis://:pw@127.0.0.1:${port}`)).claim(claimOf('x', T0)), `redis://127.0.0.1:${port}`, /: connection refused$/, 'pw');
-    await rejects75(t, (await open('redis+unix:///nonexistent/redis.sock')).get('x', ''), 'redis+unix:///nonexistent/redis.sock', /: no server socket at \/nonexistent\/redis\.sock/);
+    await rejects75(t, (await open('redis+unix:///nonexistent/redis.sock')).get(bytes('x'), ''), 'redis+unix:///nonexistent/redis.sock', /: no server socket at \/nonexistent\/redis\.sock/);
     const silent = await silentListener(t);
     const started = Date.now();
     await rejects75(t, (await open(`redis://127.0.0.1:${silent}`, { timeoutMs: 1000 })).claim(claimOf('x', T0)), `redis://127.0.0.1:${silent}`, /: timed out after 1 s connecting$/);
@@ -230,7 +231,7 @@ t.test('Redis once store', { skip }, async (t) => {
     t.ok(took >= 950 && took < 3500, `gave up after ${took} ms`);
     // a command that takes too long (the server busy in a script of someone else)
     const s = await open(withQuery(redis.url(), 'prefix=slow:'), { timeoutMs: 1000 });
-    await s.get('warm-up', '');
+    await s.get(bytes('warm-up'), '');
     const busy = redis.cli(['eval', 'local t = redis.call("TIME") while true do local n = redis.call("TIME") if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 3000000 then break end end return 1', '0']);
     // redis-cli may be slow to start on a loaded machine: claim only once the server is seen busy
     t.ok(await serverBusy(redis.port), 'the server is busy running the script');
@@ -265,7 +266,7 @@ t.test('Redis once store', { skip }, async (t) => {
     await rejects75(t, (await open(url)).claim(claimOf('y@x.org', T0)), where, /: connection refused$/);
     await r2.restart();
     const s2 = await open(url);
-    t.same(plain(await s2.get('x@x.org', '')), { key: 'x@x.org', lastReply: T0, count: 1 }, 'the acknowledged record survived (AOF)');
+    t.same(plain(await s2.get(bytes('x@x.org'), '')), { key: 'x@x.org', lastReply: T0, count: 1 }, 'the acknowledged record survived (AOF)');
     await s2.close();
   });
 

@@ -3,8 +3,9 @@ import t from 'tap';
 import { scanPlaceholders } from '../../../src/reply/reply-file/placeholders.js';
 import { splitHeaderBlock } from '../../../src/reply/reply-file/header-block.js';
 import { bodyTree, parseContentType } from '../../../src/reply/reply-file/mime-tree.js';
+import { bytes } from '../../../src/bytes.js';
 
-const scan = (s: string) => scanPlaceholders(s, 'r.txt', 1);
+const scan = (s: string) => scanPlaceholders(bytes(s), 'r.txt', 1);
 const kinds = (s: string) => scan(s).tokens.map((x) => (x.kind === 'text' ? x.text : x.kind === 'header' ? `<${x.name}>` : x.kind === 'all' ? '<*>' : x.kind === 'quote' ? `<quote ${x.lines}>` : `<inc ${x.path}>`));
 
 t.test('each placeholder form', async (t) => {
@@ -40,17 +41,17 @@ t.test('an unterminated placeholder is an error naming the line', async (t) => {
 });
 
 t.test('header block', async (t) => {
-  const ok = splitHeaderBlock('To: {from}\nSubject: a\n  folded\n\nbody\n', 'r', 1, true);
+  const ok = splitHeaderBlock(bytes('To: {from}\nSubject: a\n  folded\n\nbody\n'), 'r', 1, true);
   t.same(ok.split?.headers, [
     { name: 'To', value: '{from}', line: 1 },
     { name: 'Subject', value: 'a\n  folded', line: 2 },
   ]);
   t.equal(ok.split?.body, 'body\n');
   t.equal(ok.split?.bodyLine, 5);
-  t.same(splitHeaderBlock('\nonly a body\n', 'r', 1, true).split?.headers, [], 'no headers: starts with an empty line');
-  t.match(splitHeaderBlock('To: a\nSubject: b\n', 'r', 1, true).problems[0], { line: 2, message: /not followed by an empty line/ });
-  t.match(splitHeaderBlock('To: a\nHello there\n\n', 'r', 1, true).problems[0], { line: 2, message: /not a header line/ });
-  t.match(splitHeaderBlock('\n\nx', 'r', 1, true).split?.body, '\nx');
+  t.same(splitHeaderBlock(bytes('\nonly a body\n'), 'r', 1, true).split?.headers, [], 'no headers: starts with an empty line');
+  t.match(splitHeaderBlock(bytes('To: a\nSubject: b\n'), 'r', 1, true).problems[0], { line: 2, message: /not followed by an empty line/ });
+  t.match(splitHeaderBlock(bytes('To: a\nHello there\n\n'), 'r', 1, true).problems[0], { line: 2, message: /not a header line/ });
+  t.match(splitHeaderBlock(bytes('\n\nx'), 'r', 1, true).split?.body, '\nx');
 });
 
 t.test('Content-Type parameters', async (t) => {
@@ -61,12 +62,12 @@ t.test('Content-Type parameters', async (t) => {
 
 t.test('a multipart body keeps every byte outside its text parts', async (t) => {
   const body = 'pre\n--b\nContent-Type: text/plain\n\nhi {subject}\n--b\nContent-Type: text/html\nContent-Transfer-Encoding: base64\n\naGk{x}=\n--b--\nepi\n';
-  const { node, problems } = bodyTree([{ name: 'Content-Type', value: 'multipart/alternative; boundary=b', line: 1 }], body, 3, 'r');
+  const { node, problems } = bodyTree([{ name: 'Content-Type', value: bytes('multipart/alternative; boundary=b'), line: 1 }], bytes(body), 3, 'r');
   t.same(problems, []);
   const flat = (n: typeof node): string =>
     n.kind === 'literal' ? n.text : n.kind === 'seq' ? n.items.map(flat).join('') : n.tokens.map((x) => (x.kind === 'text' ? x.text : `{${x.kind === 'header' ? x.name : '*'}}`)).join('');
   t.equal(flat(node), body, 'rendering with the placeholders put back gives the original');
-  const bad = bodyTree([{ name: 'Content-Type', value: 'multipart/mixed; boundary=b', line: 1 }], '--b\n\nx\n', 3, 'r');
+  const bad = bodyTree([{ name: 'Content-Type', value: bytes('multipart/mixed; boundary=b'), line: 1 }], bytes('--b\n\nx\n'), 3, 'r');
   t.match(bad.problems[0]!.message, /no closing "--b--"/);
-  t.match(bodyTree([{ name: 'Content-Type', value: 'multipart/mixed', line: 1 }], 'x', 3, 'r').problems[0]!.message, /without a boundary/);
+  t.match(bodyTree([{ name: 'Content-Type', value: bytes('multipart/mixed'), line: 1 }], bytes('x'), 3, 'r').problems[0]!.message, /without a boundary/);
 });
