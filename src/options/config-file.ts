@@ -1,5 +1,5 @@
 import { readFileCapped } from '../files.js';
-import { bytes, type ByteString, fromBuffer } from '../bytes.js';
+import { bytes, type ByteString, fromBuffer, trimChars } from '../bytes.js';
 import { configError } from '../errors.js';
 
 /** One `name = value` setting from a configuration file, with where it was. */
@@ -27,17 +27,19 @@ export function readConfigFile(path: string): ConfigSetting[] {
 
 export function parseConfig(text: ByteString, path = 'configuration'): ConfigSetting[] {
   const settings: ConfigSetting[] = [];
+  // Blanks are spaces and tabs only: \s and trim() would also take byte 0xA0, the
+  // last byte of a UTF-8 "à" at the end of a value.
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const start = i + 1;
     let line = lines[i]!.replace(/\r$/, '');
-    if (/^\s*#/.test(line)) continue;
-    while (/\\\s*$/.test(line) && i + 1 < lines.length) {
-      line = line.replace(/\\\s*$/, '') + lines[++i]!.replace(/\r$/, '').replace(/^\s+/, '');
+    if (/^[ \t]*#/.test(line)) continue;
+    while (/\\[ \t]*$/.test(line) && i + 1 < lines.length) {
+      line = line.replace(/\\[ \t]*$/, '') + lines[++i]!.replace(/\r$/, '').replace(/^[ \t]+/, '');
     }
-    line = line.trim();
+    line = trimChars(line);
     if (line === '' || /^[A-Za-z0-9_]+:$/.test(line)) continue;
-    const m = /^([A-Za-z][A-Za-z0-9_-]*)\s*(?:=\s*(.*))?$/.exec(line);
+    const m = /^([A-Za-z][A-Za-z0-9_-]*)[ \t]*(?:=[ \t]*(.*))?$/.exec(line);
     if (!m) throw configError(`${path} line ${start}: expected "name = value", found "${line}"`);
     const name = m[1]!.replace(/-/g, '_');
     if (name === 'driver') continue;

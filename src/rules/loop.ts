@@ -2,7 +2,7 @@ import { bareAddresses, sameAddress } from '../address/list.js';
 import { findHeaders } from '../message/message.js';
 import type { Rule } from './rule.js';
 import { headerValue, short } from './util.js';
-import { bytes } from '../bytes.js';
+import { trimChars } from '../bytes.js';
 
 /**
  * `X-Loop: ADDR` is the procmail/SmartList convention: whoever processed a message
@@ -12,7 +12,7 @@ import { bytes } from '../bytes.js';
 export const loop: Rule<'loop'> = {
   name: 'loop',
   check({ message, settings }) {
-    const ours = settings.xLoop === undefined ? undefined : bytes(settings.xLoop.trim());
+    const ours = settings.xLoop === undefined ? undefined : trimChars(settings.xLoop);
     if (!ours) return undefined;
     for (const h of findHeaders(message, 'X-Loop')) {
       const v = headerValue(h);

@@ -25,7 +25,7 @@ export function short(v: string, max = 100): string {
  */
 export function senderAndFrom(input: RuleInput): { label: string; address: ByteString }[] {
   const out: { label: string; address: ByteString }[] = [];
-  const env = bytes(input.sender.replace(/^<(.*)>$/, '$1').trim());
+  const env = trimChars(bytes(input.sender.replace(/^<(.*)>$/, '$1')));
   if (env !== '') out.push({ label: 'sender', address: env });
   for (const a of addressesIn(input.message, ['From'])) out.push({ label: 'From', address: a });
   return out;

@@ -61,3 +61,14 @@ t.test('typed values: booleans, sizes, modes, and a clear error for a bad one', 
   t.ok(err instanceof AutoreplyError && err.exitCode === 78);
   t.match((err as Error).message, /return_message: "maybe" is not true\/false\/yes\/no/);
 });
+
+t.test('only spaces and tabs are blanks: a UTF-8 "à" (bytes C3 A0) ending a value or a continued line stays whole', async (t) => {
+  const conf = bytes('text = Voil\xc3\xa0\nsubject = D\xc3\xa9j\xc3\xa0 \\\n  vu \xc3\xa0\n');
+  t.same(
+    parseConfig(conf).map((s) => [s.name, s.value]),
+    [
+      ['text', 'Voil\xc3\xa0'],
+      ['subject', 'D\xc3\xa9j\xc3\xa0 vu \xc3\xa0'],
+    ],
+  );
+});
