@@ -157,6 +157,67 @@ function pgWithoutCloudflareProbe() {
 }
 
 /**
+ * pg, as the PostgreSQL store uses it, for less start-up: what only some
+ * connections need is loaded when first used.
+ * - node's crypto (and the Web Crypto it reads at load): only for a password the
+ *   server asks for (md5, SCRAM), or a SCRAM nonce; with trust or peer
+ *   authentication a delivery never loads it;
+ * - node's dns: pg looks a host name up only for pg-native's connection string.
+ * (tls is already loaded by pg only for sslmode; net by the connection.)
+ * Each edit must match exactly once, else the build fails (pg changed?); the
+ * crypto module may use only the functions made lazy here.
+ */
+function pgSlim() {
+  const lazyWebCrypto = '(nodeCrypto.webcrypto || globalThis.crypto)';
+  const subtle = ['digest', 'importKey', 'sign', 'deriveBits'];
+  const edits = {
+    'pg/lib/crypto/utils.js': [
+      [
+        "const nodeCrypto = require('crypto')",
+        "const nodeCrypto = { get webcrypto() { return require('crypto').webcrypto }, createHash(...a) { return require('crypto').createHash(...a) } }",
+      ],
+      [
+        'const webCrypto = nodeCrypto.webcrypto || globalThis.crypto',
+        `const webCrypto = { getRandomValues(a) { return ${lazyWebCrypto}.getRandomValues(a) }, get subtle() { return ${lazyWebCrypto}.subtle } }`,
+      ],
+      ['const subtleCrypto = webCrypto.subtle', `const subtleCrypto = { ${subtle.map((f) => `${f}: (...a) => webCrypto.subtle.${f}(...a)`).join(', ')} }`],
+    ],
+    'pg/lib/connection-parameters.js': [["const dns = require('dns')", "const dns = { lookup: (...a) => require('dns').lookup(...a) }"]],
+  };
+  const uses = {
+    'pg/lib/crypto/utils.js': (text) => {
+      const bad = [
+        ...[...text.matchAll(/\bnodeCrypto\.(\w+)/g)].map((m) => m[1]).filter((f) => f !== 'webcrypto' && f !== 'createHash'),
+        ...[...text.matchAll(/\bwebCrypto\.(\w+)/g)].map((m) => m[1]).filter((f) => f !== 'subtle' && f !== 'getRandomValues'),
+        ...[...text.matchAll(/\bsubtleCrypto\.(\w+)/g)].map((m) => m[1]).filter((f) => !subtle.includes(f)),
+      ];
+      if (bad.length > 0) throw new Error(`pg/lib/crypto/utils.js uses ${bad.join(', ')}: make it lazy in pgSlim (pg changed?)`);
+    },
+    'pg/lib/connection-parameters.js': (text) => {
+      const bad = [...text.matchAll(/\bdns\.(\w+)/g)].map((m) => m[1]).filter((f) => f !== 'lookup');
+      if (bad.length > 0) throw new Error(`pg/lib/connection-parameters.js uses dns.${bad.join(', dns.')}: make it lazy in pgSlim (pg changed?)`);
+    },
+  };
+  const at = (path) => Object.keys(edits).find((k) => path.replace(/\\/g, '/').endsWith(`/node_modules/${k}`));
+  return {
+    name: 'pg-slim',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/].*\.js$/ }, (args) => {
+        const key = at(args.path);
+        if (key === undefined) return undefined;
+        let contents = readFileSync(args.path, 'utf8');
+        uses[key](contents);
+        for (const [from, to] of edits[key]) {
+          if (contents.split(from).length !== 2) throw new Error(`${key}: expected once: ${from.slice(0, 60)}... (changed?)`);
+          contents = contents.replace(from, () => to);
+        }
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * ioredis, as the Redis store uses it, for less start-up (a Redis delivery paid
  * about 135M instructions more than one on LMDB, most of it evaluating ioredis):
  * - @ioredis/commands' table is cut to the commands the store and ioredis itself
@@ -262,7 +323,7 @@ async function bundle(entry, self) {
     logLevel: 'warning',
     // left in node_modules: native addons and their loaders, optional natives, libmime's tables
     external: ['libmime', 'msgpackr-extract', 'node-gyp-build-optional-packages', 'pg-native', 'pg-cloudflare'],
-    plugins: [chunkBoundaries(self), lmdbFromNodeModules(), pgWithoutCloudflareProbe(), ...(process.env.SLIM === '0' ? [] : [ioredisSlim()])],
+    plugins: [chunkBoundaries(self), lmdbFromNodeModules(), pgWithoutCloudflareProbe(), ...(process.env.SLIM === '0' ? [] : [ioredisSlim(), pgSlim()])],
     // src/ is ES modules: `createRequire(import.meta.url)` resolves from dist/, computed only if asked
     define: { 'import.meta.url': '__autoreply_meta.url', AUTOREPLY_VERSION: JSON.stringify(VERSION) },
     banner: { js: "const __autoreply_meta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
@@ -359,14 +420,13 @@ async function train(work) {
     { save: 'schedule', args: [...delivery, '--start', '2020-01-01', '--end', '2020-01-02T10:00', '--dry-run'], input: message },
     // mailparser, for the message's text: an HTML-only message (the text is made from it, quoted-printable, Latin-1)
     { save: 'quote', args: [...delivery, '--text', 'You wrote:\n$message_quote\n', '--dry-run'], input: htmlMessage },
-    // the servers' clients, as far as they run without a server (nothing listens on port 1)
-    { save: 'postgres', args: [...delivery, '--once', 'postgresql://autoreply@127.0.0.1:1/mail', '--once-timeout', '2'], input: message, fails: true },
-    // Redis: a claim answered by a stand-in server (below), so that the code cache holds what a delivery runs
-    { save: 'redis', args: [...delivery, '--once', 'redis://127.0.0.1:PORT', '--once-timeout', '2'], input: message, redis: true },
+    // the servers' clients: a claim answered by a stand-in server (below), so that the code cache holds what a delivery runs
+    { save: 'postgres', args: [...delivery, '--once', 'postgresql://autoreply@127.0.0.1:PORT/mail', '--once-timeout', '2'], input: message, server: withFakePostgres },
+    { save: 'redis', args: [...delivery, '--once', 'redis://127.0.0.1:PORT', '--once-timeout', '2'], input: message, server: withFakeRedis },
   ];
   for (const r of runs) {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, AUTOREPLY_SAVE_CODE_CACHE: r.save };
-    const run = r.redis ? await withFakeRedis((port) => spawnAsync(process.execPath, ['bin/autoreply', ...r.args.map((a) => a.replace('PORT', port))], { input: r.input ?? '', env }))
+    const run = r.server ? await r.server((port) => spawnAsync(process.execPath, ['bin/autoreply', ...r.args.map((a) => a.replace('PORT', port))], { input: r.input ?? '', env }))
       : spawnSync(process.execPath, ['bin/autoreply', ...r.args], { input: r.input ?? '', env, encoding: 'utf8' });
     if (!r.fails && run.status !== 0) throw new Error(`training run (${r.save}) failed (${run.status}): ${run.stderr}`);
     if (r.fails && run.status !== 75) throw new Error(`training run (${r.save}) should defer, not exit ${run.status}: ${run.stderr}`);
@@ -402,6 +462,70 @@ async function withFakeRedis(run) {
         buf = buf.subarray(cmd.end);
         const name = cmd.args[0]?.toLowerCase();
         socket.write(name === 'hello' ? hello : name === 'eval' || name === 'evalsha' ? '*1\r\n$4\r\nsend\r\n' : '+OK\r\n');
+      }
+    });
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    return await run(String(server.address().port));
+  } finally {
+    server.close();
+  }
+}
+
+/**
+ * A stand-in PostgreSQL server on a port of 127.0.0.1 for one training run: it
+ * lets the client in without a password (as trust authentication does), with the
+ * parameters a PostgreSQL 15 server reports, and answers a statement of the
+ * extended protocol (the claim: parse, bind, describe, execute, sync) with the
+ * claim function's row for a first reply, "send". A simple query gets an empty
+ * result; Terminate closes the connection.
+ */
+async function withFakePostgres(run) {
+  const msg = (type, ...parts) => {
+    const body = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(`${p}\0`) : p)));
+    const head = Buffer.alloc(5);
+    head.write(type, 0, 'latin1');
+    head.writeInt32BE(body.length + 4, 1);
+    return Buffer.concat([head, body]);
+  };
+  const int32 = (n) => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
+  const int16 = (n) => { const b = Buffer.alloc(2); b.writeInt16BE(n); return b; };
+  const ready = msg('Z', Buffer.from('I'));
+  const params = { application_name: 'autoreply', client_encoding: 'UTF8', DateStyle: 'ISO, MDY', integer_datetimes: 'on', IntervalStyle: 'postgres',
+    is_superuser: 'off', server_encoding: 'UTF8', server_version: '15.8', session_authorization: 'autoreply', standard_conforming_strings: 'on', TimeZone: 'UTC' };
+  const welcome = Buffer.concat([msg('R', int32(0)), ...Object.entries(params).map(([k, v]) => msg('S', k, v)), msg('K', int32(4242), int32(7)), ready]);
+  // RETURNS TABLE (verdict text, prev_reply bigint, prev_count bigint, prev_note text, replies_last_hour bigint)
+  const columns = [['verdict', 25], ['prev_reply', 20], ['prev_count', 20], ['prev_note', 25], ['replies_last_hour', 20]];
+  const rowDescription = msg('T', int16(columns.length), ...columns.flatMap(([name, oid]) => [name, int32(0), int16(0), int32(oid), int16(oid === 25 ? -1 : 8), int32(-1), int16(0)]));
+  const value = (v) => (v === null ? int32(-1) : Buffer.concat([int32(Buffer.byteLength(v)), Buffer.from(v)]));
+  const dataRow = msg('D', int16(columns.length), ...['send', null, null, null, '1'].map(value));
+  const server = createServer((socket) => {
+    let buf = Buffer.alloc(0);
+    let started = false;
+    socket.on('error', () => {});
+    socket.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        if (!started) {
+          if (buf.length < 4 || buf.length < buf.readInt32BE(0)) break;
+          const len = buf.readInt32BE(0);
+          const code = buf.readInt32BE(4);
+          buf = buf.subarray(len);
+          if (code === 80877103) socket.write('N'); // SSLRequest: no TLS here
+          else if (code === 196608) {
+            started = true;
+            socket.write(welcome);
+          } else throw new Error(`stand-in PostgreSQL server: unexpected start-up code ${code}`);
+          continue;
+        }
+        if (buf.length < 5 || buf.length < 1 + buf.readInt32BE(1)) break;
+        const type = String.fromCharCode(buf[0]);
+        buf = buf.subarray(1 + buf.readInt32BE(1));
+        const reply = { P: msg('1'), B: msg('2'), D: rowDescription, E: Buffer.concat([dataRow, msg('C', 'SELECT 1')]), S: ready, Q: Buffer.concat([msg('I'), ready]), C: msg('3'), H: Buffer.alloc(0) }[type];
+        if (type === 'X') socket.end();
+        else if (reply === undefined) throw new Error(`stand-in PostgreSQL server: unexpected message ${JSON.stringify(type)}`);
+        else socket.write(reply);
       }
     });
   });
