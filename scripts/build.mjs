@@ -365,6 +365,8 @@ try {
   }
   for (const f of readdirSync(DIST)) if (!keep.has(f)) rmSync(join(DIST, f), { recursive: true, force: true });
 
+  // the caches are made afresh (a training run adds to the cache it finds)
+  for (const f of keep) if (f.endsWith('.cache')) rmSync(join(DIST, f), { force: true });
   await train(work);
 
   const kb = (f) => `${(statSync(join(DIST, f)).size / 1024).toFixed(0)} KB`;
@@ -385,7 +387,9 @@ try {
 /**
  * Training: runs that exercise each file, with bin/autoreply asked to save, at
  * exit, the code cache of the files named (it then holds the bytecode of every
- * function that ran). Each file is saved by the one run that trains it.
+ * function that ran). A run that finds a file's cache made by an earlier run
+ * starts from it and adds to it: the main bundle's holds what a delivery runs on
+ * LMDB and on PostgreSQL.
  */
 async function train(work) {
   const message = [
@@ -421,7 +425,7 @@ async function train(work) {
     // mailparser, for the message's text: an HTML-only message (the text is made from it, quoted-printable, Latin-1)
     { save: 'quote', args: [...delivery, '--text', 'You wrote:\n$message_quote\n', '--dry-run'], input: htmlMessage },
     // the servers' clients: a claim answered by a stand-in server (below), so that the code cache holds what a delivery runs
-    { save: 'postgres', args: [...delivery, '--once', 'postgresql://autoreply@127.0.0.1:PORT/mail', '--once-timeout', '2'], input: message, server: withFakePostgres },
+    { save: 'main,postgres', args: [...delivery, '--once', 'postgresql://autoreply@127.0.0.1:PORT/mail', '--once-timeout', '2'], input: message, server: withFakePostgres },
     { save: 'redis', args: [...delivery, '--once', 'redis://127.0.0.1:PORT', '--once-timeout', '2'], input: message, server: withFakeRedis },
   ];
   for (const r of runs) {
