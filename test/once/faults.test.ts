@@ -27,7 +27,7 @@
  * acknowledged writes (no AOF) forgets replies after a crash by design.
  */
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,10 +261,13 @@ for (const backend of ['postgres', 'redis'] as BackendName[]) {
       const freeze = () => {
         const pids = backend === 'postgres' ? db.pg!.pids() : [db.redis!.pid];
         for (const pid of pids) {
+          // a backend that ended since the listing may have left its pid to another
+          // process (this machine may be starting thousands): stop only a server process
+          if (backend === 'postgres' && !/^postgres/.test(readIfThere(`/proc/${pid}/comm`))) continue;
           try {
             process.kill(pid, 'SIGSTOP');
           } catch {
-            // a backend that ended between listing and stopping
+            // ended between the check and the signal
           }
         }
       };
@@ -346,7 +349,15 @@ for (const backend of ['postgres', 'redis'] as BackendName[]) {
 
       const next = await deliver(A, 'after@example.org');
       t.equal(next.exitCode, 0, failure(next));
-      t.same(sent().slice(-1), [{ host: 'A', to: 'after@example.org' }], 'the next delivery replies once');
+      t.same(sent().filter((x) => x.to === 'after@example.org'), [{ host: 'A', to: 'after@example.org' }], 'the next delivery replies once');
     });
   });
+}
+
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
