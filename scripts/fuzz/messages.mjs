@@ -177,7 +177,8 @@ export const MUTATORS = {
     const fs = fields(head);
     if (!fs.length) return { data: buf, tag: 'dup-header' };
     const f = rng.pick(fs);
-    const times = rng.logInt(2, 20000);
+    // at most about 16 MB of copies: after earlier mutations a field can be megabytes long
+    const times = Math.max(2, Math.min(rng.logInt(2, 20000), Math.floor(16e6 / Math.max(1, f.length))));
     const copies = Array(times).fill(f.at(-1) === 0x0a ? f : Buffer.concat([f, b('\n')]));
     return { data: join3(Buffer.concat([...fs, ...copies]), sep, body), tag: `dup-header:${times}`, heavy: times > 2000 };
   },
