@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { configError, tempError, AutoreplyError } from '../../errors.js';
 import type { CheckReport, ImportOptions, ImportResult, OnceClaim, OnceEntry, OnceRecord, OnceStore, OnceVerdict, ServerStoreOptions } from '../store.js';
+import { CheckReporter } from '../check-report.js';
 import { RATE_WINDOW_MS } from '../store.js';
 import { checkScope, type PostgresTarget } from '../url.js';
 import { describePgError, isMissingObject, isPermissionDenied, isUndefinedColumn } from './errors.js';
@@ -318,14 +319,8 @@ class PostgresOnceStore implements OnceStore {
   }
 
   async check(): Promise<CheckReport> {
-    const lines: string[] = [];
-    let ok = true;
-    let problem: string | undefined;
-    const fail = (line: string) => {
-      ok = false;
-      problem ??= line;
-      lines.push(line);
-    };
+    const report = new CheckReporter();
+    const { lines, fail } = report;
     try {
       const [info] = await this.query(
         `SELECT current_setting('server_version') AS version, current_user AS who, pg_is_in_recovery() AS standby,
@@ -342,7 +337,7 @@ class PostgresOnceStore implements OnceStore {
       const older = olderTables(this.names, i);
       if (older.length > 0) {
         fail(this.olderTablesLine(older));
-        return { ok, lines, ...(problem !== undefined ? { problem } : {}) };
+        return report.done();
       }
       const missing = [
         ...(i.has_table ? [] : [`table ${this.names.plainTable}`]),
@@ -397,7 +392,7 @@ class PostgresOnceStore implements OnceStore {
     } catch (e) {
       fail(e instanceof AutoreplyError ? e.message : `${this.where}: ${describePgError(e, this.ctx(false))}`);
     }
-    return { ok, lines, ...(problem !== undefined ? { problem } : {}) };
+    return report.done();
   }
 
   async init(): Promise<void> {

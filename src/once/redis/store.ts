@@ -18,6 +18,7 @@ import type { Redis as RedisClient, RedisOptions } from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { configError, tempError, AutoreplyError } from '../../errors.js';
 import type { CheckReport, ImportOptions, ImportResult, OnceClaim, OnceEntry, OnceRecord, OnceStore, OnceVerdict, ServerStoreOptions } from '../store.js';
+import { CheckReporter } from '../check-report.js';
 import { RATE_WINDOW_MS } from '../store.js';
 import { checkScope, type RedisTarget } from '../url.js';
 import { describeRedisError } from './errors.js';
@@ -236,14 +237,8 @@ class RedisOnceStore implements OnceStore {
   }
 
   async check(): Promise<CheckReport> {
-    const lines: string[] = [];
-    let ok = true;
-    let problem: string | undefined;
-    const fail = (line: string) => {
-      ok = false;
-      problem ??= line;
-      lines.push(line);
-    };
+    const report = new CheckReporter();
+    const { lines, fail } = report;
     try {
       const info = parseInfo(await this.run(() => this.redis.info()));
       const role = info.role ?? 'unknown';
@@ -302,7 +297,7 @@ class RedisOnceStore implements OnceStore {
     } catch (e) {
       fail(e instanceof AutoreplyError ? e.message : `${this.where}: ${describeRedisError(e, this.ctx(false))}`);
     }
-    return { ok, lines, ...(problem !== undefined ? { problem } : {}) };
+    return report.done();
   }
 
   async init(): Promise<void> {
