@@ -13,7 +13,7 @@
  *    after about --once-timeout);
  *  - the server stopped before a delivery (both hosts), then started again: the
  *    next delivery replies once;
- *  - the server dies (frozen, then SIGKILL) while 50 deliveries (50 senders) are
+ *  - the server dies (frozen, then SIGKILL) while 30 deliveries (30 senders) are
  *    running: each either replied once and its entry is there after the
  *    restart, or exited 75 and submitted nothing; every submission is paired
  *    with a stored entry. The deliveries that deferred are then retried, as the
@@ -250,8 +250,8 @@ for (const backend of ['postgres', 'redis'] as BackendName[]) {
       t.same((await entryKeys()).sort(), [...senders].map((s) => `${MAILBOX}|${s}`).sort(), 'and is recorded');
     });
 
-    t.test('the server dies while 50 deliveries run: never a submission without its record', async (t) => {
-      // 50 deliveries (50 senders, both hosts) started at once. When the first reply is
+    t.test('the server dies while 30 deliveries run: never a submission without its record', async (t) => {
+      // 30 deliveries (30 senders, both hosts) started at once. When the first reply is
       // out the server is frozen (SIGSTOP: whatever is connecting, authenticating or
       // waiting for its claim stays so), a moment later killed (SIGKILL), then started
       // again (PostgreSQL recovers what was committed; Redis replays its AOF). Each
@@ -273,7 +273,7 @@ for (const backend of ['postgres', 'redis'] as BackendName[]) {
       };
       const kill = () => (backend === 'postgres' ? db.pg!.kill('hard') : db.redis!.kill());
       const restart = () => (backend === 'postgres' ? db.pg!.restart() : db.redis!.restart());
-      const N = 50;
+      const N = 30;
       let deferredSeen = 0;
       for (let round = 1; round <= 2 && deferredSeen === 0; round++) {
         const before = sent().length;

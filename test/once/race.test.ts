@@ -15,10 +15,10 @@
  * The PostgreSQL and Redis servers are private (test/helpers/servers.ts) and
  * skip with one line when not installed. Volume is `npm run stress`'s job
  * (300 bursts per backend): here AUTOREPLY_RACE_BURSTS bursts of 50 (default
- * 1) and AUTOREPLY_RACE_MESSAGES messages per sender (default 3; the full
+ * 1) and AUTOREPLY_RACE_MESSAGES messages per sender (default 2; the full
  * 20 × 10 = 200 processes per backend is AUTOREPLY_RACE_MESSAGES=10, and
- * `npm run stress -- --senders 20 --procs 200` runs that shape in volume): about 330
- * processes, some 30 s on two idle cores.
+ * `npm run stress -- --senders 20 --procs 200` runs that shape in volume): about 270
+ * processes.
  */
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +31,7 @@ const built = builtReason();
 const BURSTS = Number(process.env.AUTOREPLY_RACE_BURSTS ?? 1);
 const PROCS = 50;
 const SENDERS = 20;
-const MESSAGES = Number(process.env.AUTOREPLY_RACE_MESSAGES ?? 3);
+const MESSAGES = Number(process.env.AUTOREPLY_RACE_MESSAGES ?? 2);
 
 for (const backend of BACKENDS) {
   const skip = built ?? skipBackend(backend);
