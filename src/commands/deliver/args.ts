@@ -3,6 +3,7 @@ import type { Argv, Options } from 'yargs';
 import { parseLongOptions, type Declared } from './argv.js';
 import { bytes, type ByteString, fromText } from '../../bytes.js';
 import { configError, usageError } from '../../errors.js';
+import { failAsUsage } from '../yargs.js';
 import { readConfigFile, type ConfigSetting } from '../../options/config-file.js';
 import { DEFAULT_OPTIONS, TRANSPORT_OPTIONS, type TransportOptions } from '../../options/transport-options.js';
 import { parseBool, parseInteger, parseOctal, parseSize } from '../../options/values.js';
@@ -39,9 +40,7 @@ export async function transportParser(args: string[], usage = USAGE): Promise<Ar
     .help()
     .version(version())
     .wrap(100)
-    .fail((msg, err) => {
-      throw err ?? usageError(msg);
-    });
+    .fail(failAsUsage);
   declareOptions(y);
   return y;
 }

@@ -27,13 +27,13 @@ import type { OnceStore } from '../../once/store.js';
 import { loadReplyFile } from '../../reply/reply-file/load.js';
 import { DEFAULT_MAX_AGE_MS, parseEximTime } from '../../time/exim-time.js';
 import * as act from './actions.js';
+import { parseCommand, subcommandParser } from '../yargs.js';
 
 type Args = Record<string, unknown>;
 type Job = (store: OnceStore, io: act.OnceIo, a: Args) => Promise<number>;
 
 /** Run `autoreply once ...` (argv = the words after `once`); returns the exit code. */
 export async function runOnceCommand(argv: string[], io: act.OnceIo = processIo()): Promise<number> {
-  const { default: yargs } = await import('yargs');
   let chosen: { job: Job; args: Args } | undefined;
   const choose = (job: Job) => (a: Args) => {
     chosen = { job, args: a };
@@ -52,15 +52,8 @@ export async function runOnceCommand(argv: string[], io: act.OnceIo = processIo(
       .option('handle', { type: 'string', describe: 'the reply was named with --handle NAME' })
       .option('reply-file', { type: 'string', describe: 'the reply was written from this reply file' });
 
-  const parser = yargs(argv)
-    .scriptName('autoreply once')
-    .usage('$0 <command> --once DATABASE [options]\n\nLook after a once database (whom autoreply has answered, and when).')
-    .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': false })
-    .strict()
-    .exitProcess(false)
-    .version(false)
-    .help()
-    .wrap(100)
+  const usage = '$0 <command> --once DATABASE [options]\n\nLook after a once database (whom autoreply has answered, and when).';
+  const parser = (await subcommandParser(argv, 'autoreply once', usage, false))
     .command(
       'list',
       'list every entry: last reply (UTC), number of replies, key, note',
@@ -129,21 +122,10 @@ export async function runOnceCommand(argv: string[], io: act.OnceIo = processIo(
     )
     .command('check', 'report the state of the database: readable, damaged, how many entries', (y) => database(y), choose((s, o) => act.check(s, o)))
     .command('init', 'create what the database needs (the table of a PostgreSQL server)', (y) => database(y), choose((s, o) => act.init(s, o)))
-    .demandCommand(1, 'name a subcommand: list, show, forget, prune, clear, export, import, check or init')
-    .fail((msg, err) => {
-      throw err ?? usageError(msg);
-    });
+    .demandCommand(1, 'name a subcommand: list, show, forget, prune, clear, export, import, check or init');
 
-  let help = '';
-  try {
-    await parser.parseAsync(argv, {}, (_e, _a, out) => {
-      if (out) help = out + '\n';
-    });
-  } catch (e) {
-    if (e instanceof AutoreplyError) throw e;
-    throw usageError((e as Error).message ?? String(e));
-  }
-  if (help !== '') {
+  const help = await parseCommand(parser, argv);
+  if (help !== undefined) {
     await io.out(help);
     await io.flush?.();
     return EXIT.OK;

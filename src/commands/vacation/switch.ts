@@ -36,6 +36,7 @@ import { accountFor, becomeUser, type Account } from './account.js';
 import { ForwardRefusal, SAVED_NAME, commandLine, examineForward, isSafeWord, planOff, planOn, readOurs, type VacationSettings } from './forward-file.js';
 import { exists, keepAs, moveOver, readRegular, remove, writeAtomically, type ReadFile } from './home-files.js';
 import { defaultMessage, expansionProblems, firstLine } from './message-text.js';
+import { parseCommand, subcommandParser } from '../yargs.js';
 import { line, statusLines, when, type Answered, type ForwardState } from './status-report.js';
 
 type Args = Record<string, unknown>;
@@ -82,22 +83,13 @@ const USAGE =
 /** `autoreply vacation on|off|status ...` (argv starts with the subcommand); the exit code. */
 export async function runVacationSwitch(argv: string[], deps: SwitchDeps = {}): Promise<number> {
   const out = deps.out ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const { default: yargs } = await import('yargs');
   let chosen: { command: Command; args: Args } | undefined;
   const choose = (command: Command) => (args: Args) => {
     chosen = { command, args };
   };
   const user = (y: Argv) =>
     y.option('user', { type: 'string', requiresArg: true, describe: "root only: the user whose vacation this is (files stay that user's)" });
-  const parser = yargs(argv)
-    .scriptName('autoreply vacation')
-    .usage(USAGE)
-    .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': true })
-    .strict()
-    .exitProcess(false)
-    .version(false)
-    .help()
-    .wrap(100)
+  const parser = (await subcommandParser(argv, 'autoreply vacation', USAGE, true))
     .command(
       'on',
       'switch the vacation reply on (again: new dates and aliases)',
@@ -115,21 +107,10 @@ export async function runVacationSwitch(argv: string[], deps: SwitchDeps = {}): 
     )
     .command('off', 'switch it off: the previous ~/.forward back as it was (or none); the message, database and log stay', (y) => user(y), choose('off'))
     .command('status', 'on or off, since and until when, the message, how many correspondents were answered', (y) => user(y), choose('status'))
-    .demandCommand(1, 'name a subcommand: on, off or status')
-    .fail((msg, err) => {
-      throw err ?? usageError(msg);
-    });
+    .demandCommand(1, 'name a subcommand: on, off or status');
 
-  let help = '';
-  try {
-    await parser.parseAsync(argv, {}, (_e, _a, text) => {
-      if (text) help = `${text}\n`;
-    });
-  } catch (e) {
-    if (e instanceof AutoreplyError) throw e;
-    throw usageError((e as Error).message ?? String(e));
-  }
-  if (help !== '') {
+  const help = await parseCommand(parser, argv);
+  if (help !== undefined) {
     process.stdout.write(help);
     return EXIT.OK;
   }
