@@ -13,48 +13,30 @@
  * maildrop (.ci/run installs them).
  */
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EXAMPLES,
   builtReason,
   checkRunnableBy,
-  ensureUser,
-  eximDropQueued,
   eximSkipReason,
   missingPackage,
-  oneRunAtATime,
-  openUp,
   parseMbox,
   readIfExists,
-  removeSystemMailbox,
   run,
   systemEximDeliversLocally,
   tailFile,
 } from './helpers.js';
 import { filterCases, userFile } from './filters.js';
-import { sharedInstall } from './install.js';
+import { userStage } from './stage.js';
 
 const skip = eximSkipReason() ?? missingPackage('maildrop', '/usr/bin/maildrop') ?? builtReason();
 if (skip) {
   t.plan(0, skip);
 } else {
-  await oneRunAtATime('maildrop');
-  const app = await sharedInstall();
-  const work = mkdtempSync('/tmp/autoreply-e2e-maildrop-');
-  openUp(work);
-  const home = join(work, 'home/ar-jack');
-  const users = ['ar-jack', 'ar-jill'];
-  for (const u of users) {
-    ensureUser(u, join(work, 'home', u));
-    removeSystemMailbox(u);
-  }
-  eximDropQueued(users.map((u) => `${u}@localhost`));
-  t.teardown(() => {
-    if (process.env.AUTOREPLY_E2E_KEEP) return void t.comment(`kept ${work} and /var/mail/ar-*`);
-    for (const u of users) removeSystemMailbox(u);
-    rmSync(work, { recursive: true, force: true });
-  });
+  const stage = await userStage(t, 'maildrop', ['ar-jack', 'ar-jill']);
+  const { app } = stage;
+  const home = stage.home('ar-jack');
 
   // the example with the installed program's path and this machine's domain
   // (maildrop refuses a world-writable filter file; 600 as usual)

@@ -16,49 +16,29 @@
  * procmail (.ci/run installs them).
  */
 import t from 'tap';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EXAMPLES,
   builtReason,
   checkRunnableBy,
-  ensureUser,
-  eximDropQueued,
   eximSkipReason,
   missingPackage,
-  oneRunAtATime,
-  openUp,
   parseMbox,
   readIfExists,
-  removeSystemMailbox,
   run,
   systemEximDeliversLocally,
   tailFile,
   userIds,
 } from './helpers.js';
 import { filterCases, userFile } from './filters.js';
-import { sharedInstall } from './install.js';
+import { userStage } from './stage.js';
 
 const skip = eximSkipReason() ?? missingPackage('procmail', '/usr/bin/procmail') ?? builtReason();
 if (skip) {
   t.plan(0, skip);
 } else {
-  await oneRunAtATime('procmail');
-  const app = await sharedInstall();
-  const work = mkdtempSync('/tmp/autoreply-e2e-procmail-');
-  openUp(work);
-  const home = (u: string) => join(work, 'home', u);
-  const users = ['ar-hank', 'ar-holly', 'ar-harry', 'ar-hazel'];
-  for (const u of users) {
-    ensureUser(u, home(u));
-    removeSystemMailbox(u);
-  }
-  eximDropQueued(users.map((u) => `${u}@localhost`));
-  t.teardown(() => {
-    if (process.env.AUTOREPLY_E2E_KEEP) return void t.comment(`kept ${work} and /var/mail/ar-*`);
-    for (const u of users) removeSystemMailbox(u);
-    rmSync(work, { recursive: true, force: true });
-  });
+  const { app, home } = await userStage(t, 'procmail', ['ar-hank', 'ar-holly', 'ar-harry', 'ar-hazel']);
 
   // the examples with the installed program's path and this machine's domain
   const example = (f: string) =>

@@ -14,26 +14,21 @@
  * dovecot-core and dovecot-sieve (.ci/run installs them).
  */
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EXAMPLES,
   builtReason,
   checkRunnableBy,
-  ensureUser,
-  eximDropQueued,
   eximSkipReason,
   missingPackage,
-  oneRunAtATime,
-  openUp,
   readIfExists,
   readMaildir,
-  removeSystemMailbox,
   systemEximDeliversLocally,
   tailFile,
 } from './helpers.js';
 import { filterCases, userFile } from './filters.js';
-import { sharedInstall } from './install.js';
+import { userStage } from './stage.js';
 
 const LDA = '/usr/lib/dovecot/dovecot-lda';
 const EXTPROGRAMS = '/usr/lib/dovecot/modules/sieve/lib90_sieve_extprograms_plugin.so';
@@ -47,22 +42,9 @@ const skip =
 if (skip) {
   t.plan(0, skip);
 } else {
-  await oneRunAtATime('sieve');
-  const app = await sharedInstall();
-  const work = mkdtempSync('/tmp/autoreply-e2e-sieve-');
-  openUp(work);
-  const home = join(work, 'home/ar-liam');
-  const users = ['ar-liam', 'ar-lucy'];
-  for (const u of users) {
-    ensureUser(u, join(work, 'home', u));
-    removeSystemMailbox(u);
-  }
-  eximDropQueued(users.map((u) => `${u}@localhost`));
-  t.teardown(() => {
-    if (process.env.AUTOREPLY_E2E_KEEP) return void t.comment(`kept ${work} and /var/mail/ar-*`);
-    for (const u of users) removeSystemMailbox(u);
-    rmSync(work, { recursive: true, force: true });
-  });
+  const stage = await userStage(t, 'sieve', ['ar-liam', 'ar-lucy']);
+  const { app, work } = stage;
+  const home = stage.home('ar-liam');
 
   // the private Dovecot configuration, readable by ar-liam (the LDA runs as him)
   const dovecot = join(work, 'dovecot');

@@ -12,20 +12,16 @@
  * Needs root and Debian's exim4-daemon-light with its default configuration.
  */
 import t from 'tap';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EXAMPLES,
   builtReason,
   checkRunnableBy,
-  ensureUser,
-  eximDropQueued,
   eximSettled,
   eximSkipReason,
   header,
   message,
-  oneRunAtATime,
-  openUp,
   parseMbox,
   programCommand,
   readIfExists,
@@ -36,26 +32,15 @@ import {
   tailFile,
   userIds,
 } from './helpers.js';
-import { sharedInstall } from './install.js';
+import { userStage } from './stage.js';
 
 const skip = eximSkipReason() ?? builtReason();
 if (skip) {
   t.plan(0, skip);
 } else {
-  await oneRunAtATime('vacation');
-  const app = await sharedInstall();
-  const work = mkdtempSync('/tmp/autoreply-e2e-vacation-');
-  openUp(work);
-  const carol = join(work, 'home/ar-carol');
-  ensureUser('ar-carol', carol);
-  ensureUser('ar-dave', join(work, 'home/ar-dave'));
-  for (const u of ['ar-carol', 'ar-dave']) removeSystemMailbox(u);
-  eximDropQueued(['ar-carol@localhost', 'ar-dave@localhost']);
-  t.teardown(() => {
-    if (process.env.AUTOREPLY_E2E_KEEP) return void t.comment(`kept ${work} and /var/mail/ar-*`);
-    for (const u of ['ar-carol', 'ar-dave']) removeSystemMailbox(u);
-    rmSync(work, { recursive: true, force: true });
-  });
+  const stage = await userStage(t, 'vacation', ['ar-carol', 'ar-dave']);
+  const { app, work } = stage;
+  const carol = stage.home('ar-carol');
 
   // the user's own files: ~/.forward (the example filter) and ~/.vacation.msg
   const filter = readFileSync(join(EXAMPLES, 'exim/vacation.filter'), 'utf8').replaceAll('/usr/local/bin/autoreply', app.bin);

@@ -2,8 +2,9 @@
  * One table of claim and management scenarios, run against every backend of
  * the once database: the shared servers must mean exactly what the LMDB store
  * means. Each scenario returns a transcript; the expected transcripts are
- * written out by hand here, and the LMDB store (when it implements OnceStore)
- * runs the same scenarios (SCENARIOS, all in scope '') and must produce the same.
+ * written out by hand here, and the LMDB store runs the same scenarios
+ * (SCENARIOS, all in scope '': test/once/lmdb/store.test.ts) and must produce
+ * the same.
  *
  * SCOPE_SCENARIOS are the shared servers' alone: each mailbox (OnceClaim.scope)
  * has its own entries and rate count there, as separate LMDB files would (an
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImportOptions, OnceClaim, OnceEntry, OnceStore, OnceVerdict } from '../../src/once/store.js';
 import { bytes } from '../../src/bytes.js';
+import { LmdbOnceStore } from '../../src/once/lmdb/store.js';
 
 export const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const MIN = 60_000;
@@ -509,19 +511,18 @@ export async function runScenarios(t: Test, fresh: Fresh, scenarios: readonly Sc
 }
 
 /** The LMDB store, when it implements OnceStore already (the lead engineer is converting it); else undefined. */
-export async function lmdbFresh(t: Test): Promise<Fresh | undefined> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import('../../src/once/lmdb/store.js' as string)) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  const Store = mod.LmdbOnceStore as (new (path: string, mode: number) => OnceStore) | undefined;
-  if (typeof Store !== 'function' || typeof Store.prototype.claim !== 'function') return undefined;
+/** Fresh LMDB stores, in a folder removed when the test ends. */
+export function lmdbFresh(t: Test): Fresh {
   const dir = mkdtempSync(join(tmpdir(), 'autoreply-lmdb-cmp-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   let n = 0;
-  return async () => new Store(join(dir, `db${n++}`), 0o600);
+  return async () => new LmdbOnceStore(join(dir, `db${n++}`), 0o600);
+}
+
+/** The scenarios every shared server runs: the LMDB scenarios (SCENARIOS, scope '') and the scopes'. */
+export function serverScenarios(t: Test, fresh: Fresh): void {
+  t.test('claim semantics and management: the LMDB scenarios', (t) => runScenarios(t, fresh));
+  t.test('scopes: each mailbox its own entries and rate count', (t) => runScenarios(t, fresh, SCOPE_SCENARIOS));
 }
 
 export type { OnceVerdict };

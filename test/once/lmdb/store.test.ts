@@ -17,6 +17,7 @@ import { tempDir, snapshot, isRoot } from '../util.js';
 import { autoreply, fakeSendmail } from '../../helpers/cli.js';
 import { runText } from '../../helpers/exec.js';
 import { bytes } from '../../../src/bytes.js';
+import { lmdbFresh, runScenarios } from '../server-scenarios.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 
@@ -52,6 +53,8 @@ async function rejects75(t: Asserts, p: Promise<unknown>, path: string, cause: R
     t.match(err.message, cause);
   }
 }
+
+t.test('the claim and management scenarios every backend runs (server-scenarios.ts)', (t) => runScenarios(t, lmdbFresh(t)));
 
 t.test('once_repeat 0: one reply, ever', async (t) => {
   const db = join(tempDir(t), 'once');

@@ -14,7 +14,7 @@ import { openPostgresStore } from '../../../src/once/postgres/store.js';
 import { createAllSql, createClaimSql, LOCK_CLASS, pgNames } from '../../../src/once/postgres/schema.js';
 import { parseOnceTarget, type PostgresTarget } from '../../../src/once/url.js';
 import type { OnceStore } from '../../../src/once/store.js';
-import { claimOf, into, list, lmdbFresh, runScenarios, plain, SCENARIOS, SCOPE_SCENARIOS, T0 } from '../server-scenarios.js';
+import { claimOf, into, list, plain, serverScenarios, T0 } from '../server-scenarios.js';
 import { bytes } from '../../../src/bytes.js';
 
 const skip = skipUnlessPostgres();
@@ -55,18 +55,7 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
   let tableNo = 0;
   const fresh = async () => open(`${app.url()}?table=t${tableNo++}`);
 
-  t.test('claim semantics and management: the LMDB scenarios', async (t) => {
-    await runScenarios(t, fresh);
-    const lmdb = await lmdbFresh(t);
-    if (lmdb) {
-      t.comment('comparing with the LMDB store');
-      await runScenarios(t, lmdb);
-    } else t.comment('the LMDB store does not implement OnceStore yet: compared with the expected values only');
-  });
-
-  t.test('scopes: each mailbox its own entries and rate count', async (t) => {
-    await runScenarios(t, fresh, SCOPE_SCENARIOS);
-  });
+  serverScenarios(t, fresh);
 
   t.test('the table an administrator sees', async (t) => {
     const s = await open(`${app.url()}?table=Admin_View`);
@@ -404,7 +393,6 @@ t.test('PostgreSQL once store', { skip }, async (t) => {
     await s.close();
   });
 
-  void SCENARIOS;
 });
 
 /** A TCP listener that accepts and never says a word. */

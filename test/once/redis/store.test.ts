@@ -14,7 +14,7 @@ import { skipUnlessRedis, skipUnlessRedisTls, startRedis, startReplica, freePort
 import { openRedisStore, globEscape } from '../../../src/once/redis/store.js';
 import { parseOnceTarget, type RedisTarget } from '../../../src/once/url.js';
 import type { OnceStore, ServerStoreOptions } from '../../../src/once/store.js';
-import { BINARY_KEY, claimOf, into, list, lmdbFresh, plain, runScenarios, SCOPE_SCENARIOS, T0 } from '../server-scenarios.js';
+import { BINARY_KEY, claimOf, into, list, plain, serverScenarios, T0 } from '../server-scenarios.js';
 import { bytes } from '../../../src/bytes.js';
 
 const skip = skipUnlessRedis();
@@ -66,18 +66,7 @@ t.test('Redis once store', { skip }, async (t) => {
   let n = 0;
   const fresh = async () => open(withQuery(redis.url(), `prefix=s${n++}:`));
 
-  t.test('claim semantics and management: the LMDB scenarios', async (t) => {
-    await runScenarios(t, fresh);
-    const lmdb = await lmdbFresh(t);
-    if (lmdb) {
-      t.comment('comparing with the LMDB store');
-      await runScenarios(t, lmdb);
-    } else t.comment('the LMDB store does not implement OnceStore yet: compared with the expected values only');
-  });
-
-  t.test('scopes: each mailbox its own entries and rate count', async (t) => {
-    await runScenarios(t, fresh, SCOPE_SCENARIOS);
-  });
+  serverScenarios(t, fresh);
 
   t.test('what the server holds: binary keys, hashes, times to live, the rate history', async (t) => {
     const r = await raw(t, redis);
