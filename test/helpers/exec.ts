@@ -48,6 +48,7 @@ export function runBytes(file: string, args: readonly string[], o: RunOptions = 
   const clean = !(o.extendEnv ?? o.env === undefined);
   const envArgs = [
     ...(clean ? ['-i'] : vars.filter(([, v]) => v === undefined).flatMap(([k]) => ['-u', k])),
+    ...(clean || 'NODE_OPTIONS' in (o.env ?? {}) ? [] : ['-u', 'NODE_OPTIONS']),
     ...vars.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`),
   ];
   const r = execaSync('/usr/bin/env', [...envArgs, file, ...args], {
