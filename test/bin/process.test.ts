@@ -4,11 +4,12 @@
  * that is no message. Real bin/autoreply processes, as an MTA runs them.
  */
 import t from 'tap';
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, PERSONAL, fakeSendmail } from '../helpers/cli.js';
+import { startAutoreply } from '../helpers/exec.js';
 
 const ENV = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 const base = ['--sender', 'alice@remote.example', '--recipient', 'bob@example.com', '--to', '$reply_address', '--text', 'Away.'];
@@ -19,16 +20,9 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
   return d;
 }
 
-/**
- * node bin/autoreply, started through env(1) without NODE_OPTIONS: tap's
- * process-info hook puts its loader there for every child, even in a clean
- * environment, and that loader would double the cost of each run.
- */
-const program = <O extends Options>(args: string[], opts: O) => execa('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, BIN, ...args], opts);
-
 /** bin/autoreply as an MTA's pipe runs it: a clean environment, the message on stdin. */
 function autoreply(args: string[], input: string | Buffer = PERSONAL) {
-  return program([...args], { input, env: ENV, extendEnv: false, reject: false, timeout: 60_000, stripFinalNewline: false });
+  return startAutoreply([...args], { input, env: ENV, extendEnv: false, reject: false, timeout: 60_000, stripFinalNewline: false });
 }
 
 const alive = (pid: number) => {
@@ -88,7 +82,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     t.equal(r.signal, signal, `autoreply ended by ${signal}`);
     if (signal === 'SIGTERM') t.ok(await waitFor(() => !alive(sendmailPid)), 'its submission program was stopped first');
     else process.kill(sendmailPid, 'SIGKILL'); // nobody can stop a child for a SIGKILLed parent
-    const list = await program(['once', 'list', '--once', db], { env: ENV, extendEnv: false, reject: false });
+    const list = await startAutoreply(['once', 'list', '--once', db], { env: ENV, extendEnv: false, reject: false });
     t.equal(list.exitCode, 0, `once list: ${list.stderr}`);
     t.match(list.stdout, /alice@remote\.example/, 'the entry recorded before submitting is there');
     const ok = fakeSendmail();
@@ -109,7 +103,7 @@ async function populated(t: { teardown(fn: () => void): void }) {
   const dir = tempDir(t);
   const db = join(dir, 'once');
   const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ key: `sender${i}@remote.example`, lastReply: '2026-11-01T00:00:00Z', note: 'x'.repeat(50) })).join('\n');
-  const imp = await program(['once', 'import', '--once', db], { input: lines, env: ENV, extendEnv: false, reject: false });
+  const imp = await startAutoreply(['once', 'import', '--once', db], { input: lines, env: ENV, extendEnv: false, reject: false });
   if (imp.exitCode !== 0) throw new Error(imp.stderr);
   return { dir, db };
 }
@@ -141,7 +135,7 @@ for (const [what, damage] of Object.entries(DAMAGE)) {
     t.same(sm.messages(), [], 'nothing sent');
     t.same(readFileSync(db), before, 'the file is left as it was');
     for (const cmd of [['list'], ['export'], ['check']]) {
-      const c = await program(['once', ...cmd, '--once', db], { env: ENV, extendEnv: false, reject: false });
+      const c = await startAutoreply(['once', ...cmd, '--once', db], { env: ENV, extendEnv: false, reject: false });
       t.equal(c.signal, undefined, `once ${cmd[0]}: no signal`);
       t.equal(c.exitCode, 75, `once ${cmd[0]}: 75`);
       if (cmd[0] === 'check') {
@@ -155,7 +149,7 @@ for (const [what, damage] of Object.entries(DAMAGE)) {
 
 t.test('once check on a healthy database reads every page and says so', async (t) => {
   const { db } = await populated(t);
-  const c = await program(['once', 'check', '--once', db], { env: ENV, extendEnv: false, reject: false });
+  const c = await startAutoreply(['once', 'check', '--once', db], { env: ENV, extendEnv: false, reject: false });
   t.equal(c.exitCode, 0, c.stderr);
   t.match(c.stdout, new RegExp(`^${db}: LMDB database, \\d+ bytes, page size \\d+`));
   t.match(c.stdout, /2000 entries .*; every page read, no damage found$/);

@@ -3,7 +3,20 @@
  * wrote (no final newline stripped), their exit code or signal, and never a
  * throw — a test asserts on the result instead.
  */
-import { execaSync } from 'execa';
+import { execa, execaSync, type Options } from 'execa';
+import { join, resolve } from 'node:path';
+
+const BIN = join(resolve(import.meta.dirname, '../..'), 'bin/autoreply');
+
+/**
+ * `node bin/autoreply ARGS`, started as execa starts it (a running subprocess: its
+ * pid, signals), but through env(1) without NODE_OPTIONS: tap's process-info
+ * hook puts its loader there for every child, even in a clean environment, and
+ * each run would pay for that second loader.
+ */
+export function startAutoreply<O extends Options>(args: readonly string[], opts: O) {
+  return execa('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, BIN, ...args], opts);
+}
 
 export interface RunOptions {
   input?: string | Uint8Array;

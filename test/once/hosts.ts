@@ -7,14 +7,12 @@
  * reply: "HOST RECIPIENT" (the To: of the reply).
  *
  * Deliveries are real `bin/autoreply` processes, started without the test
- * runner's NODE_OPTIONS (tap puts its loader there, which doubles the cost of
- * every process): `/usr/bin/env -u NODE_OPTIONS node bin/autoreply ...`.
+ * runner's NODE_OPTIONS (startAutoreply in test/helpers/exec.ts).
  *
  * A namespace (`ns`) is one database on a backend: an LMDB file, a PostgreSQL
  * table (?table=), a Redis key prefix (?prefix=). A new namespace does not
  * exist before its first delivery (no table, no file).
  */
-import { execa } from 'execa';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromText } from '../../src/bytes.js';
@@ -22,7 +20,8 @@ import { openOnceStore } from '../../src/once/open.js';
 import type { OnceEntry } from '../../src/once/store.js';
 import { parseOnceTarget } from '../../src/once/url.js';
 import { skipUnlessPostgres, skipUnlessRedis, startPostgres, startRedis, type PostgresServer, type RedisServer, type Teardown } from '../helpers/servers.js';
-import { AUTOREPLY, lines } from './util.js';
+import { startAutoreply } from '../helpers/exec.js';
+import { lines } from './util.js';
 
 export type BackendName = 'lmdb' | 'postgres' | 'redis';
 export const BACKENDS: BackendName[] = ['lmdb', 'postgres', 'redis'];
@@ -184,10 +183,6 @@ export async function deliver(
   opts: { onceTimeout?: number; deadlineMs?: number; extraArgs?: string[]; n?: number; env?: Record<string, string> } = {},
 ): Promise<Delivered> {
   const args = [
-    '-u',
-    'NODE_OPTIONS',
-    process.execPath,
-    AUTOREPLY,
     '--config',
     host.config,
     '--sendmail',
@@ -201,7 +196,7 @@ export async function deliver(
     ...(opts.extraArgs ?? []),
   ];
   const t0 = Date.now();
-  const r = await execa('/usr/bin/env', args, {
+  const r = await startAutoreply(args, {
     input: message(sender, opts.n),
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -13,18 +13,18 @@
  * suppressed ("previously sent") and one from a new sender is answered.
  */
 import t from 'tap';
-import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUTOREPLY, builtReason } from './util.js';
+import { startAutoreply } from '../helpers/exec.js';
+import { builtReason } from './util.js';
 import { deliver, failure, makeHost, MAILBOX, skipBackend, startShared, submissions, type BackendName } from './hosts.js';
 
 const built = builtReason();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function onceCli(args: string[], opts: { input?: string; passwordFile?: string | undefined } = {}) {
-  const r = await execa('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, AUTOREPLY, 'once', ...args, ...(opts.passwordFile ? ['--once-password-file', opts.passwordFile] : [])], {
+  const r = await startAutoreply(['once', ...args, ...(opts.passwordFile ? ['--once-password-file', opts.passwordFile] : [])], {
     input: opts.input ?? '',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TZ: 'UTC' },
     extendEnv: false,
